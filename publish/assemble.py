@@ -1,0 +1,57 @@
+"""Assembly helpers shared by the editions: the styles folder, Jinja2 templates, and hrefs.
+
+Takes rendered chapters; gives a Jinja2 environment over ``styles/templates`` (autoescaped, strict
+about undefined names) and the one rule that differs between editions: which file an id lives in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import jinja2
+
+_HREF = re.compile(r'href="#([^"]+)"')
+
+
+def styles_dir() -> Path:
+    """The bundled styles: beside the package when installed, at the repository top in a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "styles", here.parent / "styles"):
+        if (candidate / "fonts").is_dir():
+            return candidate
+    raise FileNotFoundError("the styles folder is missing from this installation of publish")
+
+
+def template_environment() -> jinja2.Environment:
+    # Autoescape: an "&" in a title must not break the EPUB's XML. StrictUndefined: a misspelt
+    # variable is a bug to see, not an empty string in a printed book.
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(styles_dir() / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def point_hrefs(html: str, id_files: Mapping[str, str], current_file: str) -> str:
+    """Fragment links (``#id``) made to work across files: ``file.xhtml#id`` when ``id`` lives elsewhere.
+
+    ``id_files`` maps every book-wide id to the file that holds it; a single-file edition (print)
+    simply leaves the HTML as it is.
+    """
+    def point(match: re.Match[str]) -> str:
+        target = match.group(1)
+        where = id_files.get(target, current_file)
+        return f'href="#{target}"' if where == current_file else f'href="{where}#{target}"'
+
+    return _HREF.sub(point, html)
+
+
+def collect_ids(html: str) -> list[str]:
+    return re.findall(r'\bid="([^"]+)"', html)
+
+

@@ -1,0 +1,85 @@
+"""The ``publish`` command: parse arguments, run one command, map the outcome to an exit code.
+
+Takes ``argv``; returns 0 (done), 1 (the book has errors, printed as diagnostics) or 2 (usage).
+Each command's module is imported only when it runs, so ``publish check`` never pays for the PDF
+engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from publish import __version__
+from publish.diagnostics import Diagnostic, PublishError, has_errors, summarize
+
+DEFAULT_BOOK = Path("manuscript")
+
+
+class UsageError(Exception):
+    """A command line that cannot be run as given; exit status 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse prints its own message and exits 2 (or 0 for --help)
+        return int(exc.code or 0)
+    try:
+        return int(args.run(args))
+    except UsageError as exc:
+        print(f"publish {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except PublishError as exc:
+        print_diagnostics(exc.diagnostics, stream=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug in publish, not in the book: say so without a traceback
+        if os.environ.get("PUBLISH_DEBUG"):
+            raise
+        print(f"publish {args.command}: internal error: {type(exc).__name__}: {exc}\n"
+              "This is a bug in publish; run again with PUBLISH_DEBUG=1 for details.", file=sys.stderr)
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="publish", description="Build a book from Markdown chapters: check it, and write its PDF and EPUB.")
+    parser.add_argument("--version", action="version", version=f"publish {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, run: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--book", type=Path, default=DEFAULT_BOOK, metavar="DIR",
+                         help="the book folder, holding book.toml and the chapters (default: manuscript/)")
+        sub.set_defaults(run=run)
+        return sub
+
+    check = add("check", run_check, "report every problem in the book, one per line")
+    check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    return parser
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from publish.check import check_book
+
+    diagnostics = check_book(book_folder(args.book))
+    print_diagnostics(diagnostics, stream=sys.stdout)
+    print(summarize(diagnostics))
+    return 1 if has_errors(diagnostics, strict=args.strict) else 0
+
+
+def book_folder(path: Path) -> Path:
+    if not path.is_dir():
+        raise UsageError(f"no book folder '{path}'; pass --book DIR or run where manuscript/ is")
+    return path
+
+
+def print_diagnostics(diagnostics: Sequence[Diagnostic], *, stream: object) -> None:
+    for diagnostic in diagnostics:
+        print(diagnostic.format(), file=stream)  # type: ignore[call-overload]

@@ -1,0 +1,222 @@
+"""book.toml: read the book's metadata and settings into a ``BookConfig``.
+
+Takes the book folder; returns the config and every problem found in it at once (a misspelled
+key gets a did-you-mean). Only title, author and language are required: everything else is
+derived deterministically, with a warning, so a first book builds from three lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tomllib
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from publish.diagnostics import Diagnostic, decode_utf8, did_you_mean, display_path, error, warning
+
+CONFIG_NAME = "book.toml"
+REQUIRED_KEYS = ("title", "author", "language")
+OPTIONAL_KEYS = (
+    "subtitle", "identifier", "publisher", "date", "rights", "description", "edition",
+    "cover", "chapters", "notes", "trim",
+)
+NOTE_PLACEMENTS = ("book", "chapter", "page")
+# Trim sizes as (width, height) in inches; the names a print-on-demand printer's price list uses.
+TRIM_PRESETS: dict[str, tuple[float, float]] = {
+    "6x9in": (6.0, 9.0),
+    "5.5x8.5in": (5.5, 8.5),
+    "5x8in": (5.0, 8.0),
+    "5.25x8in": (5.25, 8.0),
+    "a5": (148 / 25.4, 210 / 25.4),
+    "royal": (156 / 25.4, 234 / 25.4),
+}
+_LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$")
+_CUSTOM_TRIM = re.compile(r"^(\d+(?:\.\d+)?)x(\d+(?:\.\d+)?)(in|mm)$")
+
+
+@dataclass(frozen=True)
+class BookConfig:
+    """What book.toml says, completed with derived values."""
+
+    title: str
+    author: str
+    language: str
+    """BCP 47 tag such as ``en`` or ``ru``; drives quotes, hyphenation and ``xml:lang``."""
+    identifier: str
+    """Unique identifier, e.g. ``urn:uuid:…`` or ``urn:isbn:…``; derived from title and author if absent."""
+    date: str
+    """Publication date ``YYYY-MM-DD``; never the clock, so builds are reproducible."""
+    publisher: str
+    rights: str
+    description: str
+    subtitle: str
+    edition: str
+    cover: str
+    """Cover image path relative to the book folder; empty means a typeset cover."""
+    chapters: tuple[str, ...]
+    """Chapter files in reading order; empty means every ``*.md`` file in name order."""
+    notes: str
+    """Where notes go: ``book`` (one Notes section), ``chapter`` (end of each chapter), ``page`` (print footnotes)."""
+    trim: tuple[float, float]
+    """Page trim size (width, height) in inches."""
+    trim_name: str
+
+
+def load_config(book_dir: Path) -> tuple[BookConfig | None, list[Diagnostic]]:
+    """Read ``book_dir/book.toml``; the config is None when an error makes it unusable."""
+    path = book_dir / CONFIG_NAME
+    shown = display_path(path)
+    if not path.is_file():
+        return None, [error(shown, 0, 0, "config-missing",
+                            f"no {CONFIG_NAME} in {display_path(book_dir)}; "
+                            "create one with title, author and language")]
+    text, problem = decode_utf8(path.read_bytes(), shown)
+    if problem:
+        return None, [problem]
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line, col = _toml_position(str(exc))
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        return None, [error(shown, line, col, "config-syntax", f"book.toml does not parse: {message}")]
+    return _validate(data, text, shown)
+
+
+def fallback_config() -> BookConfig:
+    """Settings to read chapters with when book.toml itself is broken, so checks still run."""
+    return BookConfig(title="", author="", language="en", identifier="", date="1970-01-01",
+                      publisher="", rights="", description="", subtitle="", edition="", cover="",
+                      chapters=(), notes="book", trim=TRIM_PRESETS["6x9in"], trim_name="6x9in")
+
+
+def parse_trim(value: str) -> tuple[float, float] | None:
+    """Trim size from a preset name (``6x9in``, ``a5``) or a custom ``WxHin``/``WxHmm``."""
+    key = value.strip().lower().replace(" ", "")
+    if key in TRIM_PRESETS:
+        return TRIM_PRESETS[key]
+    match = _CUSTOM_TRIM.match(key)
+    if not match:
+        return None
+    factor = 1.0 if match.group(3) == "in" else 1 / 25.4
+    return float(match.group(1)) * factor, float(match.group(2)) * factor
+
+
+def derive_identifier(title: str, author: str) -> str:
+    """A stable ``urn:uuid:`` from title and author, so an unconfigured book still rebuilds identically."""
+    name = "publish-book:" + title + "\x1f" + author
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
+
+
+def _validate(data: dict[str, Any], text: str, shown: str) -> tuple[BookConfig | None, list[Diagnostic]]:
+    problems: list[Diagnostic] = []
+    known = REQUIRED_KEYS + OPTIONAL_KEYS
+    for key in data:
+        if key not in known:
+            line, col = _key_position(text, key)
+            problems.append(error(shown, line, col, "config-unknown-key",
+                                  f"unknown key '{key}'{did_you_mean(key, known)}"))
+    for key in REQUIRED_KEYS:
+        if key not in data:
+            problems.append(error(shown, 1, 1, "config-missing-key",
+                                  f"required key '{key}' is missing; add {key} = \"...\""))
+
+    def text_value(key: str) -> str:
+        value = data.get(key, "")
+        if isinstance(value, str):
+            return value.strip()
+        line, col = _key_position(text, key)
+        problems.append(error(shown, line, col, "config-type", f"'{key}' must be a string in quotes"))
+        return ""
+
+    title, author, language = text_value("title"), text_value("author"), text_value("language")
+    for key, value in (("title", title), ("author", author), ("language", language)):
+        if key in data and not value and isinstance(data[key], str):
+            line, col = _key_position(text, key)
+            problems.append(error(shown, line, col, "config-empty", f"'{key}' must not be empty"))
+    if language and not _LANGUAGE.match(language):
+        line, col = _key_position(text, "language")
+        problems.append(error(shown, line, col, "config-value",
+                              f"language '{language}' is not a language tag such as 'en' or 'en-GB'"))
+
+    date = _date_value(data, text, shown, problems)
+    notes = text_value("notes") or "book"
+    if notes not in NOTE_PLACEMENTS:
+        line, col = _key_position(text, "notes")
+        problems.append(error(shown, line, col, "config-value",
+                              f"notes must be one of {', '.join(NOTE_PLACEMENTS)}, not '{notes}'"
+                              f"{did_you_mean(notes, NOTE_PLACEMENTS)}"))
+    trim_name = text_value("trim") or "6x9in"
+    trim = parse_trim(trim_name)
+    if trim is None:
+        line, col = _key_position(text, "trim")
+        problems.append(error(shown, line, col, "config-value",
+                              f"trim '{trim_name}' is neither a preset ({', '.join(TRIM_PRESETS)}) "
+                              "nor a size such as '6x9in' or '148x210mm'"))
+    chapters = _chapters_value(data, text, shown, problems)
+    cover = text_value("cover")
+
+    if any(p.severity.value == "error" for p in problems):
+        return None, problems
+
+    identifier = text_value("identifier")
+    if not identifier:
+        identifier = derive_identifier(title, author)
+        problems.append(warning(shown, 1, 1, "config-derived",
+                                f"no identifier; using {identifier} (derived from title and author)"))
+    publisher = text_value("publisher") or author
+    rights = text_value("rights") or f"© {date[:4]} {author}. All rights reserved."
+    return BookConfig(
+        title=title, author=author, language=language, identifier=identifier, date=date,
+        publisher=publisher, rights=rights, description=text_value("description"),
+        subtitle=text_value("subtitle"), edition=text_value("edition"), cover=cover,
+        chapters=chapters, notes=notes, trim=trim or TRIM_PRESETS["6x9in"], trim_name=trim_name,
+    ), problems
+
+
+def _date_value(data: dict[str, Any], text: str, shown: str, problems: list[Diagnostic]) -> str:
+    value = data.get("date")
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str) and re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value.strip()):
+        return value.strip()
+    if value is not None:
+        line, col = _key_position(text, "date")
+        problems.append(error(shown, line, col, "config-value",
+                              f"date '{value}' is not a date such as 2026-11-27"))
+        return "1970-01-01"
+    # Reproducible-builds convention: a packager may pin the date; otherwise a fixed epoch.
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    derived = (dt.datetime.fromtimestamp(int(epoch), dt.UTC).date().isoformat()
+               if epoch.isdigit() else "1970-01-01")
+    problems.append(warning(shown, 1, 1, "config-derived",
+                            f"no date; using {derived}. Add date = \"YYYY-MM-DD\" (the build never reads the clock)"))
+    return derived
+
+
+def _chapters_value(data: dict[str, Any], text: str, shown: str, problems: list[Diagnostic]) -> tuple[str, ...]:
+    value = data.get("chapters", [])
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    line, col = _key_position(text, "chapters")
+    problems.append(error(shown, line, col, "config-type",
+                          "chapters must be a list of file names, e.g. [\"01-intro.md\", \"02-next.md\"]"))
+    return ()
+
+
+def _key_position(text: str, key: str) -> tuple[int, int]:
+    match = re.search(rf"^([ \t]*)[\"']?{re.escape(key)}[\"']?[ \t]*=", text, re.MULTILINE)
+    if not match:
+        return 1, 1
+    line = text.count("\n", 0, match.start()) + 1
+    return line, len(match.group(1)) + 1
+
+
+def _toml_position(message: str) -> tuple[int, int]:
+    match = re.search(r"at line (\d+), column (\d+)", message)
+    return (int(match.group(1)), int(match.group(2))) if match else (1, 1)

@@ -1,0 +1,92 @@
+"""Sanitise rendered HTML so it is safe, valid XHTML content for both editions.
+
+Takes an lxml tree of one chapter's HTML; removes in place what EPUB content documents may not
+hold (scripts, forms, event handlers, ``javascript:`` links, control characters, attributes that
+are not XML names) and returns what it removed, so the caller can warn with a source line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lxml import html
+
+# Removed with their content: they execute, submit or embed foreign documents.
+DROP = frozenset({
+    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "form",
+    "input", "button", "select", "textarea", "option", "link", "meta", "base", "noscript",
+    "template", "canvas", "audio", "video", "source", "track", "head", "title", "svg", "math",
+})
+# Kept as they are: the XHTML vocabulary that prose, notes, tables and figures need.
+ALLOWED = frozenset({
+    "a", "abbr", "b", "bdi", "bdo", "blockquote", "br", "caption", "cite", "code", "col",
+    "colgroup", "dd", "del", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2",
+    "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q",
+    "s", "samp", "section", "aside", "small", "span", "strong", "sub", "sup", "table", "tbody",
+    "td", "tfoot", "th", "thead", "time", "tr", "u", "ul", "var", "wbr",
+})
+ATTRIBUTES = frozenset({
+    "id", "class", "title", "lang", "dir", "href", "src", "alt", "width", "height", "colspan",
+    "rowspan", "align", "start", "reversed", "type", "datetime", "cite", "role", "style", "scope",
+})
+_SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:text/html")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class Removal:
+    what: str
+    """Human description, e.g. ``<script> element`` or ``onclick attribute``."""
+    needle: str
+    """Text to look for in the source to find the line."""
+
+
+def clean_tree(root: html.HtmlElement) -> list[Removal]:
+    """Remove unsafe or invalid markup from ``root`` in place; return what was removed."""
+    removed: list[Removal] = []
+    for el in list(root.iter()):
+        if not isinstance(el.tag, str):
+            # Comments and processing instructions carry no content for a reader.
+            _drop(el, keep_content=False)
+            continue
+        tag = el.tag.lower()
+        if tag in DROP:
+            removed.append(Removal(f"<{tag}> element", f"<{tag}"))
+            _drop(el, keep_content=False)
+            continue
+        if tag not in ALLOWED and el is not root:
+            removed.append(Removal(f"<{tag}> element (its text is kept)", f"<{tag}"))
+            _drop(el, keep_content=True)
+            continue
+        for name in list(el.attrib):
+            value = el.attrib[name]
+            lowered = name.lower()
+            if lowered.startswith("on"):
+                removed.append(Removal(f"{name} attribute", name))
+                del el.attrib[name]
+            elif lowered in ("href", "src") and value.strip().lower().startswith(_SCRIPT_SCHEMES):
+                removed.append(Removal(f"{value.split(':')[0]}: link", value.split(":")[0] + ":"))
+                del el.attrib[name]
+            elif lowered not in ATTRIBUTES and not lowered.startswith(("data-", "aria-")):
+                removed.append(Removal(f"{name} attribute", name))
+                del el.attrib[name]
+    for el in root.iter():
+        if isinstance(el.tag, str):
+            if el.text:
+                el.text = _CONTROL.sub("", el.text)
+            if el.tail:
+                el.tail = _CONTROL.sub("", el.tail)
+            for name, value in el.attrib.items():
+                el.attrib[name] = _CONTROL.sub("", value)
+    return removed
+
+
+def _drop(el: html.HtmlElement, *, keep_content: bool) -> None:
+    parent = el.getparent()
+    if parent is None:
+        return
+    if keep_content:
+        el.drop_tag()
+        return
+    el.drop_tree()
