@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from publish import __version__
-from publish.diagnostics import Diagnostic, PublishError, has_errors, summarize
+from publish.diagnostics import Diagnostic, PublishError, display_path, has_errors, summarize
 
 DEFAULT_BOOK = Path("manuscript")
 
@@ -62,6 +62,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = add("check", run_check, "report every problem in the book, one per line")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    epub = add("epub", run_epub, "write the EPUB 3 edition (default build/<slug>.epub)")
+    epub.add_argument("-o", "--output", type=Path, metavar="FILE", help="where to write the EPUB")
+    epub.add_argument("--strict", action="store_true", help="fail on warnings too")
+    pdf = add("pdf", run_pdf, "typeset the PDF edition (default build/<slug>.pdf)")
+    pdf.add_argument("-o", "--output", type=Path, metavar="FILE", help="where to write the PDF")
+    pdf.add_argument("--variant", choices=("digital", "print"), default="digital",
+                     help="digital: trim size, clickable links (default); print: bleed and crop marks for the printer")
+    pdf.add_argument("--strict", action="store_true", help="fail on warnings, the layout report included")
+    both = add("build", run_build, "write both editions into build/")
+    both.add_argument("--variant", choices=("digital", "print"), default="digital",
+                      help="PDF variant (default: digital)")
+    both.add_argument("--strict", action="store_true", help="fail on warnings too")
     return parser
 
 
@@ -72,6 +84,38 @@ def run_check(args: argparse.Namespace) -> int:
     print_diagnostics(diagnostics, stream=sys.stdout)
     print(summarize(diagnostics))
     return 1 if has_errors(diagnostics, strict=args.strict) else 0
+
+
+def run_epub(args: argparse.Namespace) -> int:
+    from publish.build import build_epub
+
+    target, diagnostics = build_epub(book_folder(args.book), args.output)
+    return report_written([target], diagnostics, strict=args.strict)
+
+
+def run_pdf(args: argparse.Namespace) -> int:
+    from publish.build import build_pdf
+
+    target, diagnostics = build_pdf(book_folder(args.book), args.output, variant=args.variant)
+    return report_written([target], diagnostics, strict=args.strict)
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from publish.build import build_epub, build_pdf
+
+    book = book_folder(args.book)
+    epub, epub_diagnostics = build_epub(book)
+    pdf, pdf_diagnostics = build_pdf(book, variant=args.variant)
+    # Both editions read the same sources: show each source warning once.
+    diagnostics = list(dict.fromkeys(epub_diagnostics + pdf_diagnostics))
+    return report_written([epub, pdf], diagnostics, strict=args.strict)
+
+
+def report_written(targets: Sequence[Path], diagnostics: Sequence[Diagnostic], *, strict: bool) -> int:
+    print_diagnostics(diagnostics, stream=sys.stderr)
+    for target in targets:
+        print(f"wrote {display_path(target)}")
+    return 1 if has_errors(diagnostics, strict=strict) else 0
 
 
 def book_folder(path: Path) -> Path:

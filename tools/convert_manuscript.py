@@ -353,35 +353,49 @@ def first_word(ln: Line) -> str:
     return ln.text.split(" ", 1)[0]
 
 
-def paragraph_breaks(lines, essay_no, diag=None):
-    """Return the set of indices i such that a paragraph ends after lines[i]."""
-    breaks = {}
-    widths = [line_width(ln) for ln in lines]
+def paragraph_breaks(lines, essay_no):
+    """Return {i: reason} for every paragraph that ends after lines[i].
+
+    score(i) = natural width of line i + a space + the first word of line i+1,
+    i.e. the width line i would have needed to take the next word as well.
+    """
+    n = len(lines)
     space = WIDTH[" "]
-    for i in range(len(lines) - 1):
+    score = [line_width(lines[i]) + space + text_width(first_word(lines[i + 1]))
+             if i + 1 < n else None for i in range(n)]
+
+    def possible(i):
+        """Could a paragraph end after line i at all?"""
+        if i >= n - 1:
+            return False
         cur, nxt = lines[i], lines[i + 1]
-        if cur.glued_after or not cur.space:
-            continue
-        if cur.no in WORDING_BREAKS:
+        if cur.glued_after or not cur.space:  # glued marker / word continues
+            return False
+        if not nxt.text[:1].isupper():
+            return False
+        # a sentence (or a marker) ends the line; or the line is short even
+        # for an indented first line (essay 28, "..., energy")
+        return ends_sentence(cur) or score[i] < INDENT_LOW
+
+    breaks = {}
+    for i in range(n - 1):
+        if lines[i].no in WORDING_BREAKS:
             breaks[i] = "wording"
             continue
-        if essay_no == LIST_ESSAY and (re.match(r"\(?\d\) ", nxt.text) or cur.text.endswith(":")
-                                       and re.match(r"\(?\d\) ", nxt.text)):
+        if essay_no == LIST_ESSAY and re.match(r"\(?\d\) ", lines[i + 1].text):
             breaks[i] = "list"
             continue
-        if not nxt.text[:1].isupper() and not nxt.text[:1] in "\"'(" :
+        if not possible(i):
             continue
-        if not ends_sentence(cur):
-            continue
-        fits = widths[i] + space + text_width(first_word(nxt)) < FULL_MIN
-        if fits:
+        # a short last line: the next word would still have fitted
+        limit = INDENT_LOW if (i - 1) in breaks else FULL_MIN  # line i indented?
+        if score[i] < limit:
             breaks[i] = "short"
-            continue
-        nxt_full = (i + 2 < len(lines) and lines[i + 1].space and
-                    widths[i + 1] + space + text_width(first_word(lines[i + 2])) >= FULL_MIN)
-        if INDENT_LOW <= widths[i + 1] <= INDENT_HIGH and nxt_full:
+        # an indented first line: line i+1 is short but its paragraph goes on
+        elif (i + 2 < n and INDENT_LOW <= score[i + 1] < FULL_MIN
+              and not possible(i + 1)):
             breaks[i] = "indent"
-    return breaks, widths
+    return breaks
 
 
 # --------------------------------------------------------------------------
@@ -554,7 +568,7 @@ def convert(source: Path, diag=False):
     stats = {"paragraphs": 0, "breaks": 0, "kinds": {}}
     for e, (first, lo, hi) in enumerate(ESSAYS):
         lines = bodies[e]
-        brk, widths = paragraph_breaks(lines, e + 1)
+        brk = paragraph_breaks(lines, e + 1)
         paras = []
         cur = ""
         for i, ln in enumerate(lines):
@@ -572,7 +586,7 @@ def convert(source: Path, diag=False):
         title = re.sub(r" {2,}", " ", titles[e])
         notes = [f"[^{n}]: {defs[n]}" for n in range(lo, hi + 1)]
         md = "# " + title + "\n\n" + "\n\n".join(paras) + "\n\n" + "\n\n".join(notes) + "\n"
-        chapters.append((slugify(title, e + 1), md, brk, widths, lines))
+        chapters.append((slugify(title, e + 1), md, brk, lines))
     return chapters, problems, stats
 
 
