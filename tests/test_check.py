@@ -1,0 +1,123 @@
+"""`publish check`: every diagnostic on a tiny book that has its defect, with exact line and column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from publish.cli import main
+
+DATA = Path(__file__).parent / "data"
+
+
+def run_check(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str]]:
+    code = main(["check", *args])
+    out = capsys.readouterr()
+    assert "Traceback" not in out.out + out.err
+    return code, out.out.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("book", "expected"),
+    [
+        ("check-undefined", "01-one.md:5:21: error[note-undefined]: note reference [^missing] has no definition"),
+        ("check-duplicate", "01-one.md:7:1: error[note-duplicate]: note [^a] is defined twice (first at line 5)"),
+        ("check-no-title", "01-one.md:1:1: error[no-title]: the chapter has no level-1 title"),
+        ("check-empty", "01-one.md:1:1: error[empty-chapter]: the chapter has no text after its title"),
+        ("check-bad-utf8", "01-one.md:4:5: error[encoding]: byte 0xe9 is not valid UTF-8"),
+        ("check-bad-toml", "book.toml:1:18: error[config-syntax]: book.toml does not parse"),
+        ("check-missing-image", "01-one.md:5:12: error[image-missing]: image 'images/chart.png' not found"),
+    ],
+)
+def test_error_is_reported_with_its_place(capsys: pytest.CaptureFixture[str], book: str, expected: str) -> None:
+    code, lines = run_check(capsys, "--book", str(DATA / book))
+    assert code == 1
+    prefix = f"{Path('tests/data') / book}/"
+    assert any(line.startswith(prefix + expected) for line in lines), lines
+    assert lines[-1].startswith("1 error")
+
+
+def test_config_problems_are_reported_all_at_once(capsys: pytest.CaptureFixture[str]) -> None:
+    code, lines = run_check(capsys, "--book", str(DATA / "check-toml-keys"))
+    shown = "tests/data/check-toml-keys/book.toml"
+    assert code == 1
+    assert f"{shown}:1:1: error[config-missing-key]: required key 'author' is missing; add author = \"...\"" in lines
+    assert f"{shown}:1:1: error[config-missing-key]: required key 'language' is missing; add language = \"...\"" in lines
+    assert f"{shown}:2:1: error[config-unknown-key]: unknown key 'langauge' (did you mean 'language'?)" in lines
+    assert f"{shown}:3:1: error[config-unknown-key]: unknown key 'subtitel' (did you mean 'subtitle'?)" in lines
+    assert any(line.startswith(f"{shown}:4:1: error[config-value]: trim '7x7'") for line in lines)
+    assert lines[-1] == "5 errors, 1 warning"
+
+
+def test_warnings_do_not_fail_unless_strict(capsys: pytest.CaptureFixture[str]) -> None:
+    book = str(DATA / "check-warnings")
+    code, lines = run_check(capsys, "--book", book)
+    shown = "tests/data/check-warnings/01-one.md"
+    assert code == 0
+    assert lines == [
+        f"{shown}:3:6: warning[tk]: open editorial query: Text TK with a query.[^a]",
+        f"{shown}:5:15: warning[link-unresolved]: link to chapter '03-none.md' does not resolve: "
+        "no such chapter in the book",
+        f"{shown}:5:44: warning[link-unresolved]: link '02-two.md#nope' does not resolve: "
+        "no heading or anchor '#nope' in 02-two.md",
+        f"{shown}:7:7: warning[tk]: open editorial query: [^a]: TK: the text of this note is lost.",
+        f"{shown}:9:1: warning[note-unused]: note [^b] is defined but never referenced; reference it or delete it",
+        "0 errors, 5 warnings",
+    ]
+    strict_code, _ = run_check(capsys, "--book", book, "--strict")
+    assert strict_code == 1
+
+
+@pytest.mark.parametrize("book", ["check-clean", "check-bom-crlf"])
+def test_clean_book_passes(capsys: pytest.CaptureFixture[str], book: str) -> None:
+    code, lines = run_check(capsys, "--book", str(DATA / book), "--strict")
+    assert (code, lines) == (0, ["0 errors, 0 warnings"])
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["check", "--book", str(tmp_path / "absent")]) == 2
+    assert "no book folder" in capsys.readouterr().err
+    assert main(["frobnicate"]) == 2
+    assert main([]) == 2
+    assert main(["check", "--bogus"]) == 2
+
+
+def test_missing_config_is_an_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "01-one.md").write_text("# One\n\nText.\n")
+    code, lines = run_check(capsys, "--book", str(tmp_path))
+    assert code == 1
+    assert any("error[config-missing]" in line for line in lines)
+
+
+def test_minimal_config_derives_the_rest_with_warnings(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "book.toml").write_text('title = "T"\nauthor = "A"\nlanguage = "en"\n')
+    (tmp_path / "01-one.md").write_text("# One\n\nText.\n")
+    code, lines = run_check(capsys, "--book", str(tmp_path))
+    assert code == 0
+    assert sum("warning[config-derived]" in line for line in lines) == 2
+
+
+NASTY_INPUTS = [
+    b"",
+    b"\x00\x01\x02 # not a title",
+    b"# T\n\n" + b"- " * 400 + b"deep\n",
+    b"# T\n\n<div><p>unclosed <b>bold <i>and <table><tr><td>cell\n",
+    b"# T\n\n[^]: empty label\n\n[^ x]: spaced\n\ntext [^] [^ x] [^\n",
+    b"# T\n\n&nbsp; &bogus; &#0; &#xD800; <br> <hr> <img>\n",
+    b"# T[^a]\n\n| a |\n|---|\n| [^a] |\n\n[^a]:\n",
+    b"# T\n\n<script>x</script><a href='javascript:alert(1)' onclick='y'>x</a><form><input></form>\n",
+    b"\xef\xbb\xbf# T\r\n\r\n```\r\n[^x] TK inside code\r\n```\r\n\r\ntext\r\n",
+    b"# T\n\n![](\x00) [x](<>) [y]( ) ![z](../../../../etc/passwd)\n",
+]
+
+
+@pytest.mark.parametrize("content", NASTY_INPUTS)
+def test_no_input_gives_a_traceback(capsys: pytest.CaptureFixture[str], tmp_path: Path, content: bytes) -> None:
+    (tmp_path / "book.toml").write_text('title = "T"\nauthor = "A"\nlanguage = "en"\ndate = "2026-01-01"\n')
+    (tmp_path / "01-x.md").write_bytes(content)
+    code = main(["check", "--book", str(tmp_path)])
+    out = capsys.readouterr()
+    assert code in (0, 1)
+    assert "Traceback" not in out.out + out.err and "internal error" not in out.out + out.err
+    assert out.out.splitlines()[-1].endswith(("warning", "warnings"))
