@@ -8,16 +8,26 @@ build never pays for importing the PDF engine.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from publish.check import chapter_ids, check_chapter
+from publish.config import CONFIG_NAME, load_config
 from publish.diagnostics import Diagnostic, PublishError, Severity
-from publish.manuscript import load_book
-from publish.model import Book
+from publish.editorial import flag_chapter
+from publish.manuscript import load_book, read_chapters
+from publish.model import Book, Chapter
+from publish.proof import Stamp, choose_chapter, insert_flags, mark_flags, stamp_for
+from publish.render import ChapterSource, count_notes, render_chapter
 
 
-def default_output(book_dir: Path, name: str) -> Path:
-    """``build/`` beside the book folder, so the result is the same from whatever folder it runs."""
-    return book_dir.resolve().parent / "build" / name
+OUTPUT_DIR = Path("build")
+
+
+def default_output(name: str) -> Path:
+    """``build/`` in the working folder, where README's commands run."""
+    return OUTPUT_DIR / name
 
 
 def read_book(book_dir: Path) -> tuple[Book, list[Diagnostic]]:
@@ -33,7 +43,7 @@ def build_epub(book_dir: Path, output: Path | None = None) -> tuple[Path, list[D
     book, problems = read_book(book_dir)
     from publish.epub import write_epub
 
-    target = output or default_output(book_dir, f"{book.slug}.epub")
+    target = output or default_output(f"{book.slug}.epub")
     problems += write_epub(book, target)
     return target, problems
 
@@ -42,6 +52,79 @@ def build_pdf(book_dir: Path, output: Path | None = None, *, variant: str = "dig
     book, problems = read_book(book_dir)
     from publish.pdf import write_pdf
 
-    target = output or default_output(book_dir, f"{book.slug}.pdf")
+    target = output or default_output(f"{book.slug}.pdf")
     problems += write_pdf(book, target, variant=variant)
     return target, problems
+
+
+@dataclass(frozen=True)
+class ProofJob:
+    """Everything a proof of one chapter needs, made without rendering the rest of the book."""
+
+    book: Book
+    """The book with only the proofed chapter in ``chapters`` (numbered as in the full book)."""
+    chapter: Chapter
+    """The chapter with its editorial flags marked in the text."""
+    flags: list[Diagnostic]
+    stamp: Stamp
+    sources: list[ChapterSource]
+    problems: list[Diagnostic]
+
+
+def prepare_proof(book_dir: Path, argument: str) -> ProofJob:
+    """Step 1 - read book.toml and the chapter files; render the chosen chapter as the book numbers it.
+
+    Raises ``ChapterChoiceError`` for an unknown or ambiguous chapter and ``PublishError`` for a
+    chapter that cannot be built.
+    """
+    config, problems = load_config(book_dir)
+    if config is None:
+        raise PublishError(problems)
+    sources, read_problems = read_chapters(book_dir, config)
+    problems += read_problems
+    if any(p.severity is Severity.ERROR for p in read_problems):
+        raise PublishError([p for p in problems if p.severity is Severity.ERROR])
+    chosen = choose_chapter(argument, sources)
+    # Notes are numbered book-wide: count the notes of the chapters before without rendering them.
+    first_note = 1 + sum(count_notes(s.text) for s in sources if s.number < chosen.number)
+    numbers = {s.path.name: s.number for s in sources}
+
+    def render(source: ChapterSource) -> tuple[Chapter, list[Diagnostic]]:
+        return render_chapter(source, language=config.language, first_note=first_note,
+                              chapter_numbers=numbers, book_root=book_dir)
+
+    chapter, render_problems = render(chosen)
+    problems += render_problems
+    ids: dict[str, set[str]] = {s.path.name: set() for s in sources}
+    ids[chosen.path.name] = chapter_ids(chapter)
+    problems += check_chapter(chosen, chapter, ids, book_dir)
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    if errors:
+        raise PublishError(errors)
+    # The proof lists TK queries among its flags; the check's warning for each would say it twice.
+    problems = [p for p in problems if p.code != "tk"]
+    flags = flag_chapter(chapter, chosen.shown)
+    flagged_source = replace(chosen, text=insert_flags(chosen.text, flags))
+    flagged = mark_flags(render(flagged_source)[0], flags)
+    stamp = stamp_for(chosen, dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    book = Book(root=book_dir, config=config, chapters=(chapter,))
+    return ProofJob(book=book, chapter=flagged, flags=flags, stamp=stamp, sources=sources, problems=problems)
+
+
+def proof_html(job: ProofJob, target: Path, *, live_reload: bool = False) -> Path:
+    """Step 2 (web page) - the flagged chapter as a single page."""
+    from publish.proof_html import write_proof_html
+
+    return write_proof_html(job.book, job.chapter, job.flags, job.stamp, target, live_reload=live_reload)
+
+
+def proof_output(chapter_stem: str, suffix: str) -> Path:
+    return OUTPUT_DIR / "proof" / f"{chapter_stem}{suffix}"
+
+
+def watched_paths(book_dir: Path) -> list[Path]:
+    """What a proof depends on: the book's Markdown and book.toml, and the bundled styles."""
+    from publish.assemble import styles_dir
+
+    paths = [book_dir / CONFIG_NAME, *sorted(book_dir.glob("*.md"))]
+    return paths + sorted(p for p in styles_dir().rglob("*") if p.is_file())

@@ -16,14 +16,12 @@ from publish.config import fallback_config, load_config
 from publish.diagnostics import Diagnostic, error, locate, warning
 from publish.manuscript import read_chapters, render_chapters
 from publish.model import Chapter, chapter_id
-from publish.render import ChapterSource
+from publish.render import ChapterSource, mask_code
 
 _REF = re.compile(r"\[\^([^\]\s]+)\]")
 _DEFINITION = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.MULTILINE)
 _TK = re.compile(r"\bTK\b")
 _LINK = re.compile(r"(!?)\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'(][^)]*)?\)")
-_CODE_FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.MULTILINE | re.DOTALL)
-_CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
 _ID = re.compile(r'\bid="([^"]+)"')
 
 
@@ -126,14 +124,6 @@ def chapter_ids(chapter: Chapter) -> set[str]:
     """The fragments a link to this chapter may name: heading and anchor ids without the chapter prefix."""
     prefix = chapter_id(chapter.number) + "-"
     return {found[len(prefix):] for found in _ID.findall(chapter.html) if found.startswith(prefix)}
-
-
-def mask_code(text: str) -> str:
-    """The text with code blocks and spans blanked (same length), so their content is not checked."""
-    def blank(match: re.Match[str]) -> str:
-        return re.sub(r"[^\n]", " ", match.group())
-
-    return _CODE_SPAN.sub(blank, _CODE_FENCE.sub(blank, text))
 
 
 def _around(text: str, offset: int, before: int = 30, after: int = 50) -> str:

@@ -70,6 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
     pdf.add_argument("--variant", choices=("digital", "print"), default="digital",
                      help="digital: trim size, clickable links (default); print: bleed and crop marks for the printer")
     pdf.add_argument("--strict", action="store_true", help="fail on warnings, the layout report included")
+    proof = add("proof", run_proof, "proof one chapter as it will stand in the book, with editorial flags")
+    proof.add_argument("chapter", metavar="CHAPTER",
+                       help="chapter number (7), file name, path, or a unique part of its name (tatarstan)")
+    proof.add_argument("-o", "--output", type=Path, metavar="FILE",
+                       help="where to write the proof (default build/proof/NN-slug.pdf, or .html with --html)")
+    proof.add_argument("--html", action="store_true", help="write the proof as a web page instead of a PDF")
+    proof.add_argument("--watch", action="store_true",
+                       help="proof again on every save and serve the page so an open browser reloads")
+    proof.add_argument("--port", type=int, default=8765, help="port of the --watch page server (default 8765)")
     both = add("build", run_build, "write both editions into build/")
     both.add_argument("--variant", choices=("digital", "print"), default="digital",
                       help="PDF variant (default: digital)")
@@ -111,8 +120,57 @@ def run_build(args: argparse.Namespace) -> int:
     return report_written([epub, pdf], diagnostics, strict=args.strict)
 
 
-def report_written(targets: Sequence[Path], diagnostics: Sequence[Diagnostic], *, strict: bool) -> int:
-    print_diagnostics(diagnostics, stream=sys.stderr)
+def run_proof(args: argparse.Namespace) -> int:
+    from publish import build
+    from publish.proof import ChapterChoiceError
+
+    book_dir = book_folder(args.book)
+
+    def make_proof() -> tuple[list[Path], list[Diagnostic]]:
+        try:
+            job = build.prepare_proof(book_dir, args.chapter)
+        except ChapterChoiceError as exc:
+            raise UsageError(str(exc)) from None
+        outputs = []
+        html_target = build.proof_output(job.chapter.stem, ".html")
+        if args.html and args.output:
+            html_target = args.output
+        if args.html or args.watch:
+            outputs.append(build.proof_html(job, html_target, live_reload=args.watch))
+        if not args.html:
+            pdf_target = args.output or build.proof_output(job.chapter.stem, ".pdf")
+            outputs.append(build.proof_pdf(job, pdf_target))
+        return outputs, job.problems + job.flags
+
+    outputs, diagnostics = make_proof()
+    code = report_written(outputs, diagnostics, strict=False, stream=sys.stdout)
+    if not args.watch:
+        return code
+    from publish.watch import watch
+
+    def again() -> None:
+        try:
+            report_written(*make_proof(), strict=False, stream=sys.stdout)
+        except PublishError as exc:
+            print_diagnostics(exc.diagnostics, stream=sys.stderr)
+        sys.stdout.flush()
+
+    def announce(message: str) -> None:
+        print(message, flush=True)
+
+    html_page = next(p for p in outputs if p.suffix == ".html")
+    try:
+        watch(html_page.parent, lambda: build.watched_paths(book_dir), again, port=args.port,
+              announce=announce, page=html_page.name)
+    except OSError as exc:
+        raise UsageError(f"cannot serve the proof page on port {args.port}: {exc.strerror}") from None
+    return 0
+
+
+def report_written(
+    targets: Sequence[Path], diagnostics: Sequence[Diagnostic], *, strict: bool, stream: object = None,
+) -> int:
+    print_diagnostics(diagnostics, stream=stream or sys.stderr)
     for target in targets:
         print(f"wrote {display_path(target)}")
     return 1 if has_errors(diagnostics, strict=strict) else 0

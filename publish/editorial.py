@@ -9,12 +9,14 @@ an offset in the file the author edits.
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections import Counter
 from collections.abc import Iterator
 
-from publish.check import mask_code
 from publish.diagnostics import Diagnostic, locate, note
 from publish.model import Chapter
+from publish.render import mask_code
 
 _MARKUP = re.compile(
     r"\[\^[^\]\s]+\]:?"            # note references and definition labels
@@ -27,8 +29,11 @@ _MARKUP = re.compile(
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”»)]*\s+(?=[\"“«(]?[A-Z0-9А-ЯЁ])")
 _TK = re.compile(r"\bTK\b")
+_DEFINITION_BLOCK = re.compile(r"^ {0,3}\[\^[^\]\s]+\]:.*(?:\n(?:[ \t]+.*|[ \t]*)(?=\n|$))*", re.MULTILINE)
 _ABBREVIATION = re.compile(r"(?:\b[A-Z]|\bSt|\bMr|\bMrs|\bDr|\bNo|\bp|\bvol|\bet al)\.$")
-MIN_SENTENCE_WORDS = 6
+MIN_SENTENCE_WORDS = 8
+# Share of words two sentences must have in common, in order, to count as one sentence repeated.
+SIMILAR = 0.6
 MAX_PHRASE_WORDS = 8
 
 
@@ -39,7 +44,8 @@ def flag_chapter(chapter: Chapter, shown: str) -> list[Diagnostic]:
     flags = [
         *_flag_tk(text, plain, shown),
         *_flag_quotes(text, plain, shown),
-        *_flag_repeated_sentences(text, plain, shown),
+        *_flag_repeated_sentences(text, blank_markup(_blank_definitions(mask_code(text))), shown),
+        *_flag_identical_notes(chapter, shown),
         *_flag_doubled(text, plain, shown),
         *_flag_empty_notes(chapter, text, shown),
     ]
@@ -76,21 +82,53 @@ def _flag_quotes(text: str, plain: str, shown: str) -> Iterator[Diagnostic]:
 
 
 def _flag_repeated_sentences(text: str, plain: str, shown: str) -> Iterator[Diagnostic]:
-    seen: dict[str, int] = {}
+    """Sentences that occur twice, exactly or nearly (machine translation repeats with small changes)."""
+    earlier: list[tuple[int, list[str]]] = []
     for offset, block in paragraphs(plain):
         for start, sentence in _sentences(block):
             words = [w.lower() for w in _WORD.findall(sentence)]
             if len(words) < MIN_SENTENCE_WORDS:
                 continue
-            key = " ".join(words)
             where = offset + start
-            if key in seen:
+            match = next((first for first, seen in earlier if _similar(seen, words)), None)
+            if match is not None:
                 line, col = locate(text, where)
-                first_line = locate(text, seen[key])[0]
                 yield note(shown, line, col, "sentence-repeated",
-                           f"sentence repeated from line {first_line}: \"{_preview(words)}\"")
-            else:
-                seen[key] = where
+                           f"sentence repeated from line {locate(text, match)[0]}: \"{_preview(words)}\"")
+            earlier.append((where, words))
+
+
+def _blank_definitions(plain: str) -> str:
+    """Running text only: headings restate the text, and notes cite the same sources by design."""
+    blanked = _DEFINITION_BLOCK.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), plain)
+    return re.sub(r"^#{1,6}[ \t].*$", lambda m: " " * len(m.group()), blanked, flags=re.MULTILINE)
+
+
+def _flag_identical_notes(chapter: Chapter, shown: str) -> Iterator[Diagnostic]:
+    first_of: dict[str, int] = {}
+    for item in chapter.notes:
+        key = " ".join(item.text.lower().split())
+        if not key or "TK" in item.text:
+            continue
+        if key in first_of:
+            yield note(shown, item.line, 1, "note-repeated",
+                       f"note {item.number} repeats the text of note {first_of[key]}")
+        else:
+            first_of[key] = item.number
+
+
+def _similar(first: list[str], second: list[str]) -> bool:
+    """Most words of the shorter sentence recur, in order, in the other one.
+
+    Measured against the shorter sentence because a repeat often runs on into new words
+    ("... Orban to Belarus, where he announced ...").
+    """
+    shorter = min(len(first), len(second))
+    if shorter < MIN_SENTENCE_WORDS or (Counter(first) & Counter(second)).total() < SIMILAR * shorter:
+        return False
+    matcher = difflib.SequenceMatcher(None, first, second, autojunk=False)
+    common = sum(block.size for block in matcher.get_matching_blocks())
+    return common >= SIMILAR * shorter
 
 
 def _sentences(block: str) -> Iterator[tuple[int, str]]:
@@ -105,20 +143,34 @@ def _sentences(block: str) -> Iterator[tuple[int, str]]:
 
 def _flag_doubled(text: str, plain: str, shown: str) -> Iterator[Diagnostic]:
     for offset, block in paragraphs(plain):
-        words = [(m.start(), m.group().lower()) for m in _WORD.finditer(block)]
-        tokens = [w for _, w in words]
+        words = [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(block)]
+        tokens = [w for _, _, w in words]
         index = 0
         while index < len(tokens):
-            found = _doubled_at(tokens, index)
-            if found:
-                where = offset + words[index + found][0]
-                line, col = locate(text, where)
-                phrase = " ".join(tokens[index:index + found])
-                kind = "word" if found == 1 else "phrase"
+            size = _doubled_at(tokens, index)
+            if size == 1 and not _same_separator(block, words[index], words[index + 1]):
+                size = 0
+            if size:
+                line, col = locate(text, offset + words[index + size][0])
+                phrase = " ".join(tokens[index:index + size])
+                kind = "word" if size == 1 else "phrase"
                 yield note(shown, line, col, f"doubled-{kind}", f"doubled {kind}: \"{phrase} {phrase}\"")
-                index += 2 * found
+                index += 2 * size
             else:
                 index += 1
+
+
+def _same_separator(block: str, first: tuple[int, int, str], second: tuple[int, int, str]) -> bool:
+    """A word repeated across punctuation counts only when the punctuation repeats too.
+
+    "the the" and "Masherov. Masherov." are slips; "oil, oil products" and "exports. Exports are"
+    are prose.
+    """
+    between = block[first[1]:second[0]]
+    if not between.strip():
+        return True
+    after = block[second[1]:second[1] + len(between)]
+    return between.strip() == after.strip()
 
 
 def _doubled_at(tokens: list[str], index: int) -> int:

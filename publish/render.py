@@ -24,6 +24,8 @@ from publish.model import Chapter, Heading, Image, Note, chapter_id, slugify
 _ATX = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _FENCE = re.compile(r"^(```|~~~)")
 _DEFINITION = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.MULTILINE)
+_CODE_FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.MULTILINE | re.DOTALL)
+_CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
 _NO_TYPOGRAPHY = {"code", "pre", "kbd", "samp", "script", "style"}
 
 
@@ -82,11 +84,20 @@ def render_chapter(
 
 
 def count_notes(text: str) -> int:
-    """How many notes a chapter will number, without rendering it (for page-independent offsets)."""
+    """How many notes a chapter will number, without rendering it (so a proof can start mid-book)."""
+    text = mask_code(text)
     defined = set(_DEFINITION.findall(text))
     body = _DEFINITION.sub("", text)
     referenced = {label for label in re.findall(r"\[\^([^\]\s]+)\](?!:)", body) if label in defined}
     return len(referenced)
+
+
+def mask_code(text: str) -> str:
+    """The text with code blocks and spans blanked (same length), so their content is not read as markup."""
+    def blank(match: re.Match[str]) -> str:
+        return re.sub(r"[^\n]", " ", match.group())
+
+    return _CODE_SPAN.sub(blank, _CODE_FENCE.sub(blank, text))
 
 
 def _new_markdown(language: str) -> markdown.Markdown:
