@@ -21,7 +21,6 @@ from publish.model import Book, Chapter
 from publish.proof import Stamp, choose_chapter, insert_flags, mark_flags, stamp_for
 from publish.render import ChapterSource, count_notes, render_chapter
 
-
 OUTPUT_DIR = Path("build")
 
 

@@ -43,7 +43,8 @@ def test_config_problems_are_reported_all_at_once(capsys: pytest.CaptureFixture[
     shown = "tests/data/check-toml-keys/book.toml"
     assert code == 1
     assert f"{shown}:1:1: error[config-missing-key]: required key 'author' is missing; add author = \"...\"" in lines
-    assert f"{shown}:1:1: error[config-missing-key]: required key 'language' is missing; add language = \"...\"" in lines
+    missing_language = f"{shown}:1:1: error[config-missing-key]: required key 'language' is missing"
+    assert f"{missing_language}; add language = \"...\"" in lines
     assert f"{shown}:2:1: error[config-unknown-key]: unknown key 'langauge' (did you mean 'language'?)" in lines
     assert f"{shown}:3:1: error[config-unknown-key]: unknown key 'subtitel' (did you mean 'subtitle'?)" in lines
     assert any(line.startswith(f"{shown}:4:1: error[config-value]: trim '7x7'") for line in lines)

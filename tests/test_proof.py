@@ -104,6 +104,7 @@ def test_html_proof_numbers_notes_as_the_book_and_highlights_flags(tmp_path: Pat
         back = note.find(".//a[@role='doc-backlink']").get("href")
         assert page.get_element_by_id(back[1:]).get("href") == f"#note-{number}"
     codes = [span.get("data-flag") for span in page.iterfind(".//span[@class='flag']")]
-    assert {"tk", "doubled-word", "doubled-phrase", "sentence-repeated", "quotes-unbalanced", "note-empty"} <= set(codes)
+    expected = {"tk", "doubled-word", "doubled-phrase", "sentence-repeated", "quotes-unbalanced", "note-empty"}
+    assert expected <= set(codes)
     assert "PROOF" in page.findtext(".//header") and "02-flags.md" in page.findtext(".//header")
     assert (tmp_path / "fonts" / "EBGaramond-Regular.ttf").is_file()
