@@ -107,4 +107,4 @@ def test_html_proof_numbers_notes_as_the_book_and_highlights_flags(tmp_path: Pat
     expected = {"tk", "doubled-word", "doubled-phrase", "sentence-repeated", "quotes-unbalanced", "note-empty"}
     assert expected <= set(codes)
     assert "PROOF" in page.findtext(".//header") and "02-flags.md" in page.findtext(".//header")
-    assert (tmp_path / "fonts" / "EBGaramond-Regular.ttf").is_file()
+    assert page.findtext(".//style").count("data:font/ttf;base64,") == 4
