@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from publish.cache import Cache
 from publish.check import chapter_ids, check_chapter
 from publish.config import CONFIG_NAME, load_config
 from publish.diagnostics import Diagnostic, PublishError, Severity
@@ -29,17 +30,24 @@ def default_output(name: str) -> Path:
     return OUTPUT_DIR / name
 
 
-def read_book(book_dir: Path) -> tuple[Book, list[Diagnostic]]:
+def open_cache(enabled: bool = True) -> Cache | None:
+    """The build cache in ``build/.cache``; None with ``--no-cache``."""
+    return Cache(OUTPUT_DIR / ".cache") if enabled else None
+
+
+def read_book(book_dir: Path, cache: Cache | None = None) -> tuple[Book, list[Diagnostic]]:
     """Step 1 - read and render the book; stop with every error if it cannot be built."""
-    book, problems = load_book(book_dir)
+    book, problems = load_book(book_dir, cache)
     errors = [p for p in problems if p.severity is Severity.ERROR]
     if book is None or errors:
         raise PublishError(errors or problems)
     return book, problems
 
 
-def build_epub(book_dir: Path, output: Path | None = None) -> tuple[Path, list[Diagnostic]]:
-    book, problems = read_book(book_dir)
+def build_epub(
+    book_dir: Path, output: Path | None = None, *, cache: Cache | None = None,
+) -> tuple[Path, list[Diagnostic]]:
+    book, problems = read_book(book_dir, cache)
     from publish.epub import write_epub
 
     target = output or default_output(f"{book.slug}.epub")
@@ -47,8 +55,10 @@ def build_epub(book_dir: Path, output: Path | None = None) -> tuple[Path, list[D
     return target, problems
 
 
-def build_pdf(book_dir: Path, output: Path | None = None, *, variant: str = "digital") -> tuple[Path, list[Diagnostic]]:
-    book, problems = read_book(book_dir)
+def build_pdf(
+    book_dir: Path, output: Path | None = None, *, variant: str = "digital", cache: Cache | None = None,
+) -> tuple[Path, list[Diagnostic]]:
+    book, problems = read_book(book_dir, cache)
     from publish.pdf import write_pdf
 
     target = output or default_output(f"{book.slug}.pdf")

@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--book", type=Path, default=DEFAULT_BOOK, metavar="DIR",
                          help="the book folder, holding book.toml and the chapters (default: manuscript/)")
         sub.set_defaults(run=run)
+        if name != "check":
+            sub.add_argument("--no-cache", dest="cache", action="store_false",
+                             help="ignore build/.cache and do all the work again")
         return sub
 
     check = add("check", run_check, "report every problem in the book, one per line")
@@ -96,25 +99,26 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_epub(args: argparse.Namespace) -> int:
-    from publish.build import build_epub
+    from publish.build import build_epub, open_cache
 
-    target, diagnostics = build_epub(book_folder(args.book), args.output)
+    target, diagnostics = build_epub(book_folder(args.book), args.output, cache=open_cache(args.cache))
     return report_written([target], diagnostics, strict=args.strict)
 
 
 def run_pdf(args: argparse.Namespace) -> int:
-    from publish.build import build_pdf
+    from publish.build import build_pdf, open_cache
 
-    target, diagnostics = build_pdf(book_folder(args.book), args.output, variant=args.variant)
+    target, diagnostics = build_pdf(book_folder(args.book), args.output, variant=args.variant, cache=open_cache(args.cache))
     return report_written([target], diagnostics, strict=args.strict)
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from publish.build import build_epub, build_pdf
+    from publish.build import build_epub, build_pdf, open_cache
 
     book = book_folder(args.book)
-    epub, epub_diagnostics = build_epub(book)
-    pdf, pdf_diagnostics = build_pdf(book, variant=args.variant)
+    cache = open_cache(args.cache)
+    epub, epub_diagnostics = build_epub(book, cache=cache)
+    pdf, pdf_diagnostics = build_pdf(book, variant=args.variant, cache=cache)
     # Both editions read the same sources: show each source warning once.
     diagnostics = list(dict.fromkeys(epub_diagnostics + pdf_diagnostics))
     return report_written([epub, pdf], diagnostics, strict=args.strict)

@@ -7,15 +7,19 @@ note takes, in reading order; rendering is otherwise per chapter.
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
+from publish.cache import Cache
 from publish.config import CONFIG_NAME, BookConfig, load_config
 from publish.diagnostics import Diagnostic, Severity, decode_utf8, display_path, error
-from publish.model import Book, Chapter
+from publish.model import Book, Chapter, Heading, Image, Note
 from publish.render import ChapterSource, render_chapter
 
 
-def load_book(book_dir: Path) -> tuple[Book | None, list[Diagnostic]]:
+def load_book(book_dir: Path, cache: Cache | None = None) -> tuple[Book | None, list[Diagnostic]]:
     """Read and render the whole book; None when an error leaves nothing sound to build."""
     config, problems = load_config(book_dir)
     if config is None:
@@ -24,7 +28,7 @@ def load_book(book_dir: Path) -> tuple[Book | None, list[Diagnostic]]:
     problems += read_problems
     if any(p.severity is Severity.ERROR for p in read_problems):
         return None, problems
-    chapters, render_problems = render_chapters(book_dir, config, sources)
+    chapters, render_problems = render_chapters(book_dir, config, sources, cache)
     problems += render_problems
     return Book(root=book_dir, config=config, chapters=chapters), problems
 
@@ -61,16 +65,55 @@ def read_chapters(book_dir: Path, config: BookConfig) -> tuple[list[ChapterSourc
 
 
 def render_chapters(
-    book_dir: Path, config: BookConfig, sources: list[ChapterSource],
+    book_dir: Path, config: BookConfig, sources: list[ChapterSource], cache: Cache | None = None,
 ) -> tuple[tuple[Chapter, ...], list[Diagnostic]]:
     chapter_numbers = {source.path.name: source.number for source in sources}
+    numbers_key = json.dumps(sorted(chapter_numbers.items()))
     chapters: list[Chapter] = []
     problems: list[Diagnostic] = []
     next_note = 1
     for source in sources:
+        key = ""
+        found: list[Diagnostic]
+        if cache is not None:
+            key = cache.key("chapter", source.text, config.language, str(next_note), numbers_key,
+                            source.path.resolve().relative_to(book_dir.resolve()).as_posix(), str(source.number))
+            stored = cache.get_json("chapter", key)
+            cached = chapter_from_json(stored, source) if stored is not None else None
+            if cached is not None:
+                chapters.append(cached[0])
+                problems += cached[1]
+                next_note += len(cached[0].notes)
+                continue
         chapter, found = render_chapter(source, language=config.language, first_note=next_note,
                                         chapter_numbers=chapter_numbers, book_root=book_dir)
+        if cache is not None:
+            cache.put_json("chapter", key, chapter_to_json(chapter, found))
         chapters.append(chapter)
         problems += found
         next_note += len(chapter.notes)
     return tuple(chapters), problems
+
+
+def chapter_to_json(chapter: Chapter, problems: list[Diagnostic]) -> dict[str, Any]:
+    data = asdict(chapter)
+    del data["path"], data["source"]
+    data["problems"] = [[p.line, p.col, p.severity.value, p.code, p.message] for p in problems]
+    return data
+
+
+def chapter_from_json(data: Any, source: ChapterSource) -> tuple[Chapter, list[Diagnostic]] | None:
+    """The cached rendering of ``source``, or None when the entry is not one this code wrote."""
+    try:
+        chapter = Chapter(
+            number=data["number"], stem=data["stem"], slug=data["slug"], path=source.path, source=source.text,
+            title=data["title"], title_html=data["title_html"], html=data["html"],
+            headings=tuple(Heading(**h) for h in data["headings"]),
+            notes=tuple(Note(**{**n, "ref_ids": tuple(n["ref_ids"])}) for n in data["notes"]),
+            images=tuple(Image(**i) for i in data["images"]),
+        )
+        problems = [Diagnostic(source.shown, line, col, Severity(severity), code, message)
+                    for line, col, severity, code, message in data["problems"]]
+    except (KeyError, TypeError, ValueError):
+        return None
+    return chapter, problems

@@ -1,0 +1,88 @@
+"""A content-addressed cache under ``build/.cache`` so unchanged work is not done twice.
+
+Takes a kind (``chapter``, ``layout``…), the inputs a result depends on, and the result; stores
+it as JSON (or bytes) under a key hashed from those inputs plus a fingerprint of this package's
+code and library versions. A key is only ever written with the result of its own inputs, so the
+cache cannot serve a stale result; an entry that cannot be read or parsed is treated as missing,
+and nothing read from it is executed (JSON and raw bytes, never pickle).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+FORMAT = "1"
+
+
+@dataclass(frozen=True)
+class Cache:
+    root: Path
+
+    def key(self, kind: str, *parts: str | bytes) -> str:
+        digest = hashlib.sha256(f"{FORMAT}\0{code_fingerprint()}\0{kind}".encode())
+        for part in parts:
+            data = part.encode("utf-8") if isinstance(part, str) else part
+            digest.update(len(data).to_bytes(8, "big"))
+            digest.update(data)
+        return digest.hexdigest()
+
+    def get_json(self, kind: str, key: str) -> Any | None:
+        raw = self.get_bytes(kind, key)
+        if raw is None:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return None
+
+    def put_json(self, kind: str, key: str, value: Any) -> None:
+        self.put_bytes(kind, key, json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+    def get_bytes(self, kind: str, key: str) -> bytes | None:
+        path = self._path(kind, key)
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return None
+        # Each entry starts with its own key: a truncated, swapped or foreign file is not trusted.
+        header = key.encode("ascii") + b"\n"
+        return raw[len(header):] if raw.startswith(header) else None
+
+    def put_bytes(self, kind: str, key: str, data: bytes) -> None:
+        path = self._path(kind, key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(key.encode("ascii") + b"\n" + data)
+            os.replace(name, path)
+        except OSError:
+            # A cache that cannot be written only costs time: the build goes on without it.
+            return
+
+    def _path(self, kind: str, key: str) -> Path:
+        return self.root / kind / key[:2] / key
+
+
+@cache
+def code_fingerprint() -> str:
+    """This package's source and the versions of the libraries whose output it stores."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for source in sorted(package.glob("*.py")):
+        digest.update(source.name.encode())
+        digest.update(source.read_bytes())
+    for library in ("markdown", "lxml", "weasyprint", "pydyf", "pypdf", "ebooklib", "jinja2"):
+        try:
+            digest.update(f"{library}={metadata.version(library)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{library}=absent".encode())
+    return digest.hexdigest()[:16]
