@@ -108,7 +108,8 @@ def run_epub(args: argparse.Namespace) -> int:
 def run_pdf(args: argparse.Namespace) -> int:
     from publish.build import build_pdf, open_cache
 
-    target, diagnostics = build_pdf(book_folder(args.book), args.output, variant=args.variant, cache=open_cache(args.cache))
+    target, diagnostics = build_pdf(book_folder(args.book), args.output, variant=args.variant,
+                                    cache=open_cache(args.cache))
     return report_written([target], diagnostics, strict=args.strict)
 
 

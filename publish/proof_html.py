@@ -17,7 +17,6 @@ from publish.model import Book, Chapter
 from publish.output import write_atomic
 from publish.proof import Stamp
 
-
 FACES = (
     ("EBGaramond-Regular.ttf", 400, "normal"),
     ("EBGaramond-Italic.ttf", 400, "italic"),
