@@ -57,9 +57,10 @@ def render_chapter(
         problems.append(warning(source.shown, line, col, "unsafe-html",
                                 f"{removed.what} removed: EPUB and PDF content may not contain it"))
     prefix = chapter_id(source.number)
+    # Links before notes are taken out, so a link inside a note is made book-wide too.
+    _rewrite_links(body, prefix, chapter_numbers)
     notes = _number_notes(body, source, first_note)
     _rewrite_ids(body, prefix)
-    _rewrite_links(body, prefix, chapter_numbers)
     images = _collect_images(body, source, book_root)
     _refine_text(body, language)
     title_el, headings = _collect_headings(body, source, prefix)
@@ -192,7 +193,7 @@ def _rewrite_links(body: html.HtmlElement, prefix: str, chapter_numbers: Mapping
     """Links to chapter files become fragment links to book-wide ids; unresolvable ones lose their href."""
     for link in body.iter("a"):
         href = link.get("href")
-        if href is None or link.get("class") == "noteref":
+        if href is None or link.get("class") in ("noteref", "footnote-ref", "footnote-backref"):
             continue
         parts = urlsplit(href)
         if parts.scheme or parts.netloc:

@@ -1,0 +1,45 @@
+"""The EPUB edition: a ``Book`` → one EPUB 3.3 file, written whole or not at all.
+
+Takes the rendered book and the target path; writes the EPUB and returns the warnings met (images
+without alt text, raw HTML that HTML5 forbids, links that lead nowhere). Errors an author can fix
+(a missing image, a page that is not XML) raise ``PublishError`` before anything is written, so
+the previous EPUB stays in place. Stages, each in its own module:
+
+1. media    (``epub_media``)   images, cover and fonts as package resources
+2. pages    (``epub_pages``)   every XHTML page from ``styles/templates/epub``, parsed and checked
+3. package  (``epub_package``) metadata, navigation and the reproducible zip
+4. write    (``output``)       temporary file, then rename
+
+ebooklib is not used: every file comes from our templates and the zip is written with
+``zipfile``, which is what makes two builds byte-identical (see ``epub_package``).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from publish.diagnostics import Diagnostic, PublishError, Severity
+from publish.epub_media import collect_media
+from publish.epub_package import package_epub
+from publish.epub_pages import render_pages
+from publish.model import Book
+from publish.output import write_atomic
+
+LOG = logging.getLogger(__name__)
+
+
+def write_epub(book: Book, target: Path) -> list[Diagnostic]:
+    LOG.info("Step 1 - collecting images, cover and fonts")
+    media, problems = collect_media(book)
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    if errors:
+        raise PublishError(errors)
+    LOG.info("Step 2 - rendering %d chapters into XHTML pages", len(book.chapters))
+    pages = render_pages(book, media)
+    problems += pages.problems
+    LOG.info("Step 3 - packaging")
+    data = package_epub(book, pages, media)
+    LOG.info("Step 4 - writing %s", target)
+    write_atomic(target, data)
+    return problems

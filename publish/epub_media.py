@@ -1,0 +1,192 @@
+"""Media for the EPUB: the chapters' images, the cover and the bundled fonts, as package resources.
+
+Takes the ``Book``; returns the resources with their paths inside the package, the map from each
+image's book path to its packaged path, and the problems found. The one design decision: a file's
+type is read from its first bytes, never its extension, because EPUBCheck and the stores reject a
+PNG named ``.jpg``; a file that is neither PNG, JPEG, GIF, WebP nor SVG stops the build.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from publish.assemble import styles_dir
+from publish.config import CONFIG_NAME
+from publish.diagnostics import Diagnostic, display_path, error, warning
+from publish.model import Book
+
+SVG = "http://www.w3.org/2000/svg"
+FONT_FILES = ("EBGaramond-Regular.ttf", "EBGaramond-Italic.ttf", "EBGaramond-Bold.ttf", "EBGaramond-BoldItalic.ttf")
+FONT_LICENCE = "OFL.txt"
+EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp",
+              "image/svg+xml": ".svg"}
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One file of the package other than the XHTML pages."""
+
+    path: str
+    """Path inside the package's content folder, e.g. ``images/chart.png``."""
+    media_type: str
+    data: bytes
+    properties: str = ""
+
+
+@dataclass(frozen=True)
+class Media:
+    images: tuple[Resource, ...]
+    image_paths: Mapping[str, str]
+    """Book-relative image path (``Image.src``) → packaged path; remote images are absent."""
+    cover: Resource
+    cover_generated: bool
+    fonts: tuple[Resource, ...]
+    all_alt: bool
+    """Every image in the chapters has alt text (the cover always has)."""
+
+
+def collect_media(book: Book) -> tuple[Media, list[Diagnostic]]:
+    """Read every image, the cover and the fonts; errors (missing or unknown files) are collected, not raised."""
+    problems: list[Diagnostic] = []
+    images: list[Resource] = []
+    paths: dict[str, str] = {}
+    used = {"cover"}
+    all_alt = True
+    for chapter in book.chapters:
+        shown = display_path(chapter.path)
+        for image in chapter.images:
+            if not image.alt.strip():
+                all_alt = False
+                problems.append(warning(shown, image.line, 0, "image-no-alt",
+                                        f"image '{image.src}' has no alt text; screen-reader users will "
+                                        "miss it: write ![what it shows](...)"))
+            if image.src in paths:
+                continue
+            if urlsplit(image.src).scheme:
+                # EPUB 3 allows remote audio, video and fonts, never remote images (EPUBCheck RSC-006).
+                problems.append(warning(shown, image.line, 0, "image-remote",
+                                        f"remote image '{image.src}' cannot be part of an EPUB; its alt text "
+                                        "is shown instead: download it into the book folder"))
+                continue
+            file = book.root / image.src
+            data, media_type, problem = read_image(file, shown, image.line)
+            if problem:
+                problems.append(problem)
+                continue
+            name = _unique_name(PurePosixPath(image.src).stem, EXTENSIONS[media_type], used)
+            if media_type == "image/svg+xml":
+                data, found = clean_svg(data, shown, image.line, image.src)
+                problems += found
+            images.append(Resource(f"images/{name}", media_type, data))
+            paths[image.src] = f"images/{name}"
+    cover, generated, problem = read_cover(book)
+    if problem:
+        problems.append(problem)
+    fonts = tuple(Resource(f"fonts/{name}", "font/ttf", (styles_dir() / "fonts" / name).read_bytes())
+                  for name in FONT_FILES)
+    media = Media(images=tuple(images), image_paths=paths, cover=cover, cover_generated=generated,
+                  fonts=fonts, all_alt=all_alt)
+    return media, problems
+
+
+def read_image(file: Path, shown: str, line: int) -> tuple[bytes, str, Diagnostic | None]:
+    """The image's bytes and media type, or the error an author can fix."""
+    if not file.is_file():
+        return b"", "", error(shown, line, 0, "image-missing", f"image '{display_path(file)}' not found")
+    data = file.read_bytes()
+    media_type = sniff_media_type(data)
+    if media_type is None:
+        return b"", "", error(shown, line, 0, "image-format",
+                              f"'{display_path(file)}' is not a PNG, JPEG, GIF, WebP or SVG image "
+                              "(judged by its content, not its name)")
+    return data, media_type, None
+
+
+def read_cover(book: Book) -> tuple[Resource, bool, Diagnostic | None]:
+    """The cover named in book.toml (JPEG or PNG, as the stores require), else a typeset one."""
+    config = book.config
+    if config.cover:
+        toml = book.root / CONFIG_NAME
+        line = _key_line(toml, "cover")
+        data, media_type, problem = read_image(book.root / config.cover, display_path(toml), line)
+        if problem is None and media_type not in ("image/jpeg", "image/png"):
+            problem = error(display_path(toml), line, 0, "cover-format",
+                            f"cover '{config.cover}' must be a JPEG or PNG image for e-book stores")
+        if problem is None:
+            return Resource(f"cover{EXTENSIONS[media_type]}", media_type, data, "cover-image"), False, None
+        return Resource("cover.png", "image/png", b""), False, problem
+    from publish.cover import render_cover
+
+    data = render_cover(config.title, config.subtitle, config.author, styles_dir() / "fonts")
+    return Resource("cover.png", "image/png", data, "cover-image"), True, None
+
+
+def font_licence() -> str:
+    return (styles_dir() / "fonts" / FONT_LICENCE).read_text(encoding="utf-8")
+
+
+def sniff_media_type(data: bytes) -> str | None:
+    """The media type the file's first bytes declare; None for anything an EPUB may not hold."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError:
+        return None
+    return "image/svg+xml" if root.tag == f"{{{SVG}}}svg" else None
+
+
+def clean_svg(data: bytes, shown: str, line: int, src: str) -> tuple[bytes, list[Diagnostic]]:
+    """The SVG without scripts, event handlers or remote references, which EPUB content may not use."""
+    root = etree.fromstring(data, _PARSER)
+    removed: list[str] = []
+    for el in list(root.iter()):
+        if not isinstance(el.tag, str):
+            continue
+        if etree.QName(el).localname in {"script", "foreignObject"}:
+            removed.append(f"<{etree.QName(el).localname}>")
+            el.getparent().remove(el)
+            continue
+        for name in list(el.attrib):
+            local = etree.QName(name).localname
+            value = el.attrib[name].strip().lower()
+            # data: URLs stay inside the file; any other scheme would fetch from outside the book.
+            if local.lower().startswith("on") or (local == "href" and urlsplit(value).scheme not in ("", "data")):
+                removed.append(f"{local} attribute")
+                del el.attrib[name]
+    problems = [warning(shown, line, 0, "unsafe-svg", f"{what} removed from '{src}': EPUB images may not "
+                        "run scripts or fetch remote files") for what in dict.fromkeys(removed)]
+    if not removed:
+        return data, problems
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True), problems
+
+
+def _unique_name(stem: str, extension: str, used: set[str]) -> str:
+    base = _SAFE.sub("-", stem).strip("-.") or "image"
+    name, n = base, 2
+    while name.lower() in used:
+        name, n = f"{base}-{n}", n + 1
+    used.add(name.lower())
+    return name + extension
+
+
+def _key_line(toml: Path, key: str) -> int:
+    try:
+        lines = toml.read_text(encoding="utf-8-sig").split("\n")
+    except OSError:
+        return 0
+    return next((n for n, text in enumerate(lines, 1) if re.match(rf"\s*{key}\s*=", text)), 0)
