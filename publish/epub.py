@@ -5,13 +5,13 @@ without alt text, raw HTML that HTML5 forbids, links that lead nowhere). Errors 
 (a missing image, a page that is not XML) raise ``PublishError`` before anything is written, so
 the previous EPUB stays in place. Stages, each in its own module:
 
-1. media    (``epub_media``)   images, cover and fonts as package resources
-2. pages    (``epub_pages``)   every XHTML page from ``styles/templates/epub``, parsed and checked
-3. package  (``epub_package``) metadata, navigation and the reproducible zip
-4. write    (``output``)       temporary file, then rename
+1. media    (``epub_media``)    images, cover and fonts as package resources
+2. pages    (``epub_pages``)    every XHTML page from ``styles/templates/epub``, parsed and checked
+3. package  (``epub_package``)  ebooklib writes the package: metadata (``epub_metadata``), manifest,
+                                spine, nav, NCX; ``epub_zip`` re-packs its zip reproducibly
+4. write    (``output``)        temporary file, then rename
 
-ebooklib is not used: every file comes from our templates and the zip is written with
-``zipfile``, which is what makes two builds byte-identical (see ``epub_package``).
+ebooklib is imported only by the ``epub*`` modules: the model and the print edition never see it.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def write_epub(book: Book, target: Path) -> list[Diagnostic]:
     LOG.info("Step 2 - rendering %d chapters into XHTML pages", len(book.chapters))
     pages = render_pages(book, media)
     problems += pages.problems
-    LOG.info("Step 3 - packaging")
+    LOG.info("Step 3 - packaging with ebooklib")
     data = package_epub(book, pages, media)
     LOG.info("Step 4 - writing %s", target)
     write_atomic(target, data)

@@ -20,7 +20,7 @@ class Labels:
     start: str
     """Landmark for the start of the body text."""
     guide: str
-    """Heading of the (hidden) landmarks list."""
+    """Heading of the navigation document's landmarks list (ebooklib's ``landmark_title``)."""
     cover_alt: str
     """Alt text of the cover image; ``{title}`` and ``{author}`` are filled in."""
     back_to_reference: str

@@ -38,7 +38,6 @@ class Resource:
     """Path inside the package's content folder, e.g. ``images/chart.png``."""
     media_type: str
     data: bytes
-    properties: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,18 +114,18 @@ def read_cover(book: Book) -> tuple[Resource, bool, Diagnostic | None]:
     config = book.config
     if config.cover:
         toml = book.root / CONFIG_NAME
-        line = _key_line(toml, "cover")
+        line = key_line(toml, "cover")
         data, media_type, problem = read_image(book.root / config.cover, display_path(toml), line)
         if problem is None and media_type not in ("image/jpeg", "image/png"):
             problem = error(display_path(toml), line, 0, "cover-format",
                             f"cover '{config.cover}' must be a JPEG or PNG image for e-book stores")
         if problem is None:
-            return Resource(f"cover{EXTENSIONS[media_type]}", media_type, data, "cover-image"), False, None
+            return Resource(f"cover{EXTENSIONS[media_type]}", media_type, data), False, None
         return Resource("cover.png", "image/png", b""), False, problem
     from publish.cover import render_cover
 
     data = render_cover(config.title, config.subtitle, config.author, styles_dir() / "fonts")
-    return Resource("cover.png", "image/png", data, "cover-image"), True, None
+    return Resource("cover.png", "image/png", data), True, None
 
 
 def font_licence() -> str:
@@ -184,7 +183,8 @@ def _unique_name(stem: str, extension: str, used: set[str]) -> str:
     return name + extension
 
 
-def _key_line(toml: Path, key: str) -> int:
+def key_line(toml: Path, key: str) -> int:
+    """The line of ``key = ...`` in book.toml, for a diagnostic; 0 when the key is not written there."""
     try:
         lines = toml.read_text(encoding="utf-8-sig").split("\n")
     except OSError:

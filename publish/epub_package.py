@@ -1,168 +1,187 @@
-"""The EPUB package: metadata, manifest, spine, navigation (nav and NCX) and the zip container.
+"""The EPUB package, written by ebooklib: manifest, spine, navigation (nav and NCX) and metadata.
 
-Takes the rendered pages and media; returns the EPUB's bytes. The one design decision: the zip is
-written here with ``zipfile`` rather than by ebooklib, because a reproducible EPUB needs what
-ebooklib does not give: ``mimetype`` first and stored, a fixed entry order, fixed timestamps and
-permissions, and every file (the package document included) from templates we control.
+Takes the rendered pages and media; returns the EPUB's bytes. ebooklib builds the package document,
+the navigation document (``toc`` with every sub-heading, and ``landmarks``), the NCX and the
+container; our pages go in as the bytes we serialised, never re-parsed by ebooklib. What ebooklib
+cannot express is added to its output afterwards, each piece with its reason (``_finish_opf``,
+``_finish_ncx``), and ``epub_zip`` re-packs the result so that the same book gives the same bytes.
 """
 
 from __future__ import annotations
 
-import io
+import itertools
 import re
-import zipfile
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
 
+from ebooklib import epub
 from lxml import etree
 
-from publish.assemble import styles_dir, template_environment
-from publish.diagnostics import PublishError, error
-from publish.epub_media import Media, Resource
+from publish.assemble import styles_dir
+from publish.config import CONFIG_NAME
+from publish.diagnostics import PublishError, display_path, error
+from publish.epub_media import Media, key_line
+from publish.epub_metadata import XML_LANG, modified_time, set_metadata
 from publish.epub_pages import Pages, TocEntry
-from publish.epub_xhtml import Source, add_epub_types, parse_page, serialize
+from publish.epub_xhtml import serialize
+from publish.epub_zip import write_package, zip_entries, zip_time
 from publish.model import Book
 
-CONTENT_DIR = "EPUB"
-MIMETYPE = b"application/epub+zip"
-_NCX_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+OPF = "http://www.idpf.org/2007/opf"
+NCX = "http://www.daisy.org/z3986/2005/ncx/"
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+# book.toml's key for each Dublin Core element, so that a field ebooklib dropped is named there.
+_TOML_KEYS = {"identifier": "identifier", "title": "title", "creator": "author", "language": "language",
+              "publisher": "publisher", "date": "date", "rights": "rights", "description": "description"}
 
 
-@dataclass(frozen=True)
-class Access:
-    """schema.org accessibility metadata, each value true of this book (EPUB Accessibility 1.1)."""
+class VerbatimPage(epub.EpubHtml):  # type: ignore[misc]  # ebooklib has no type stubs
+    """An XHTML page that ebooklib writes exactly as we serialised it.
 
-    modes: tuple[str, ...]
-    sufficient: tuple[str, ...]
-    features: tuple[str, ...]
-    hazards: tuple[str, ...]
-    summary: str
+    ``EpubHtml.get_content`` re-parses the page as HTML and rebuilds its ``<head>`` from ebooklib's
+    own template, dropping our title, charset and stylesheet link and the body's ``epub:type``.
+    Staying an ``EpubHtml`` keeps ebooklib treating it as a document, with ``properties`` in the
+    manifest; our pages need none, because ``sanitize`` removes the inline SVG, MathML and
+    scripts that the ``svg``, ``mathml`` and ``scripted`` properties announce.
+    """
 
-
-@dataclass(frozen=True)
-class NcxPoint:
-    order: int
-    title: str
-    href: str
-    children: tuple[NcxPoint, ...]
+    def get_content(self, default: bytes | None = None) -> bytes:
+        return bytes(self.content)
 
 
 def package_epub(book: Book, pages: Pages, media: Media) -> bytes:
     """The whole EPUB as bytes; the same book always gives the same bytes."""
-    env = template_environment()
     config = book.config
-    common = {"lang": config.language, "rtl": pages.rtl, "labels": pages.labels, "config": config}
-    nav_text = env.get_template("epub/nav.xhtml").render(
-        **common, title=pages.labels.contents, toc=pages.toc, landmarks=pages.landmarks)
-    nav = parse_page(nav_text, Source("nav.xhtml"), "nav.xhtml").getroot()
-    add_epub_types(nav)
-    points, depth = _ncx_points(pages.toc)
-    ncx = env.get_template("epub/toc.ncx").render(**common, points=points, depth=depth)
-    css = Resource("css/epub.css", "text/css", (styles_dir() / "epub.css").read_bytes())
-    resources = [css, *media.fonts, media.cover, *media.images]
-    items = [{"id": "nav", "href": "nav.xhtml", "media_type": "application/xhtml+xml", "properties": "nav"},
-             {"id": "ncx", "href": "toc.ncx", "media_type": "application/x-dtbncx+xml", "properties": ""}]
-    items += [{"id": _item_id(page.name), "href": page.name, "media_type": "application/xhtml+xml",
-               "properties": ""} for page in pages.pages]
-    items += [{"id": _resource_id(resource, index), "href": resource.path, "media_type": resource.media_type,
-               "properties": resource.properties} for index, resource in enumerate(resources)]
-    spine = [(_item_id(page.name), page.linear) for page in pages.pages]
-    opf = env.get_template("epub/package.opf").render(
-        **common, items=items, spine=spine, modified=_modified(config.date), access=accessibility(book, media))
-    container = env.get_template("epub/container.xml").render(package_path=f"{CONTENT_DIR}/package.opf")
+    toml = display_path(book.root / CONFIG_NAME)
+    ebook = epub.EpubBook()
+    set_metadata(ebook, book, media)
+    if pages.rtl:
+        ebook.set_direction("rtl")
+    # The NCX template is the root element ebooklib builds the NCX into: ebooklib's own, in the book's language.
+    ncx_root = etree.fromstring(f'<ncx xmlns="{NCX}" version="2005-1"/>')
+    ncx_root.set(XML_LANG, config.language)
+    ebook.set_template("ncx", etree.tostring(ncx_root))
 
-    entries = [("META-INF/container.xml", _checked_xml(container, "container.xml")),
-               (f"{CONTENT_DIR}/package.opf", _checked_xml(opf, "package.opf")),
-               (f"{CONTENT_DIR}/nav.xhtml", serialize(etree.ElementTree(nav))),
-               (f"{CONTENT_DIR}/toc.ncx", _checked_xml(ncx, "toc.ncx"))]
-    entries += [(f"{CONTENT_DIR}/{page.name}", serialize(etree.ElementTree(page.root))) for page in pages.pages]
-    entries += [(f"{CONTENT_DIR}/{resource.path}", resource.data) for resource in resources]
-    return zip_entries(entries, _zip_time(config.date))
+    nav = epub.EpubNav(title=pages.labels.contents, direction="rtl" if pages.rtl else None)
+    nav.add_link(href="css/epub.css", rel="stylesheet", type="text/css")
+    ebook.add_item(nav)
+    ebook.add_item(epub.EpubNcx())
+    spine = []
+    for page in pages.pages:
+        item = VerbatimPage(uid=_item_id(page.name), file_name=page.name, media_type="application/xhtml+xml",
+                            title=page.title, content=serialize(etree.ElementTree(page.root)))
+        ebook.add_item(item)
+        spine.append((item, "yes" if page.linear else "no"))
+    ebook.spine = spine
+    ebook.add_item(epub.EpubItem(uid="css", file_name="css/epub.css", media_type="text/css",
+                                 content=(styles_dir() / "epub.css").read_bytes()))
+    for number, font in enumerate(media.fonts, start=1):
+        ebook.add_item(epub.EpubItem(uid=f"font-{number}", file_name=font.path, media_type=font.media_type,
+                                     content=font.data))
+    # set_cover marks the image cover-image in the manifest and adds the EPUB 2 <meta name="cover">
+    # that Kobo and Kindle still read for the library thumbnail; the cover page is ours (create_page
+    # off), since ebooklib's is non-linear, styled inline and labelled only "Cover".
+    ebook.set_cover(media.cover.path, media.cover.data, create_page=False)
+    for number, image in enumerate(media.images, start=1):
+        ebook.add_item(epub.EpubImage(uid=f"image-{number}", file_name=image.path, media_type=image.media_type,
+                                      content=image.data))
 
-
-def accessibility(book: Book, media: Media) -> Access:
-    """What a reader needs to know before buying: the book is text, with text for every picture."""
-    images = sum(len(chapter.images) for chapter in book.chapters)
-    notes = len(book.notes)
-    sufficient = ("textual", "textual,visual") if media.all_alt else ("textual,visual",)
-    features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability", "ARIA"]
-    if media.all_alt:
-        features.append("alternativeText")
-    if not images:
-        pictures = " The cover has a text alternative."
-    elif media.all_alt:
-        pictures = f" Its {images} image{'s' if images != 1 else ''} and the cover have text alternatives."
-    else:
-        pictures = " The cover has a text alternative; some images do not."
-    summary = ("A reflowable text with a table of contents that lists every chapter and section heading."
-               f"{pictures}"
-               + (f" Its {notes} endnotes are linked from the text and back." if notes else "")
-               + " Font size, margins and colours follow the reader's settings. No flashing, motion or sound.")
-    return Access(modes=("textual", "visual"), sufficient=sufficient, features=tuple(features),
-                  hazards=("noFlashingHazard", "noMotionSimulationHazard", "noSoundHazard"), summary=summary)
-
-
-def zip_entries(entries: list[tuple[str, bytes]], when: tuple[int, int, int, int, int, int]) -> bytes:
-    """An OCF zip: ``mimetype`` first, stored and without extra fields; then each entry as given."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr(_info("mimetype", when, zipfile.ZIP_STORED), MIMETYPE)
-        for name, data in entries:
-            archive.writestr(_info(name, when, zipfile.ZIP_DEFLATED), data, compresslevel=9)
-    return out.getvalue()
-
-
-def _info(name: str, when: tuple[int, int, int, int, int, int], compression: int) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=when)
-    info.compress_type = compression
-    # Fixed "made on Unix, rw-r--r--": otherwise the host system would leak into the bytes.
-    info.create_system = 3
-    info.external_attr = 0o100644 << 16
-    return info
+    ebook.toc = _toc(pages.toc, itertools.count(1))
+    ebook.guide = [{"type": epub_type, "href": href, "title": label} for epub_type, href, label in pages.landmarks]
+    modified = modified_time(config.date)
+    options = {
+        "mtime": modified,
+        # The landmarks come from ebook.guide. ebooklib would also write them into an EPUB 2 OPF
+        # <guide>, which EPUB 3 deprecates and whose type names differ (title-page, text).
+        "epub2_guide": False, "epub3_landmark": True, "landmark_title": pages.labels.guide,
+        # ebooklib's page-list collects every element with an id and an epub:type: all our
+        # noterefs and notes would be listed as "pages". The book has no print page numbers.
+        "epub3_pages": False,
+        # NCX navPoints must carry playOrder (NCX 2005-1); ebooklib writes it only when asked.
+        "play_order": {"enabled": True, "start_from": 1},
+        "spine_direction": True, "package_direction": True,
+    }
+    entries = write_package(ebook, options, toml)
+    finished = []
+    for name, data in entries:
+        if name.endswith(".opf"):
+            data = _finish_opf(data, ebook, config.language, book, toml)
+        elif name.endswith(".ncx"):
+            data = _finish_ncx(data, config.author)
+        finished.append((name, data))
+    return zip_entries(finished, zip_time(modified))
 
 
-def _ncx_points(toc: tuple[TocEntry, ...]) -> tuple[tuple[NcxPoint, ...], int]:
-    counter = 0
-    depth = 1
+def _toc(entries: tuple[TocEntry, ...], numbers: Iterator[int]) -> list[Any]:
+    """ebooklib's toc: a heading with sub-headings is a (Section, children) pair, a leaf is a Link.
 
-    def convert(entries: tuple[TocEntry, ...], level: int) -> tuple[NcxPoint, ...]:
-        nonlocal counter, depth
-        points = []
-        depth = max(depth, level)
-        for entry in entries:
-            counter += 1
-            order = counter
-            points.append(NcxPoint(order, entry.title, entry.href, convert(entry.children, level + 1)))
-        return tuple(points)
-
-    return convert(toc, 1), depth
+    A leaf must not be a pair: ebooklib would write an empty ``<ol/>``, which EPUB 3 nav forbids.
+    """
+    toc: list[Any] = []
+    for entry in entries:
+        if entry.children:
+            toc.append((epub.Section(entry.title, entry.href), _toc(entry.children, numbers)))
+        else:
+            toc.append(epub.Link(entry.href, entry.title, f"navpoint-{next(numbers)}"))
+    return toc
 
 
-def _checked_xml(text: str, name: str) -> bytes:
-    """Package files are parsed too: a template mistake must fail the build, not EPUBCheck."""
-    try:
-        etree.fromstring(text.encode("utf-8"), _NCX_PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise PublishError([error(name, exc.lineno or 0, 0, "epub-xml", f"{name} is not well-formed: {exc.msg}")]) \
-            from exc
-    return text.encode("utf-8")
+def _finish_opf(data: bytes, ebook: Any, language: str, book: Book, toml: str) -> bytes:
+    """ebooklib's package document with ``xml:lang`` on ``<package>``, once nothing is missing from it.
+
+    ebooklib has no way to set ``xml:lang`` on the package element, which EPUB Accessibility asks
+    for so that the title and summary are read in the right language. And when lxml refuses a value
+    (a control character in the description), ebooklib logs it and writes the field empty or not at
+    all: every field must come out as it went in, or the build stops.
+    """
+    tree = etree.ElementTree(etree.fromstring(data, _PARSER))
+    root = tree.getroot()
+    root.set(XML_LANG, language)
+    metadata = root.find(f"{{{OPF}}}metadata")
+    # dcterms:modified is the one element ebooklib writes from its options, not its metadata.
+    written = Counter((etree.QName(el).localname, el.text or "") for el in ([] if metadata is None else metadata)
+                      if el.get("property") != "dcterms:modified")
+    wanted: Counter[tuple[str, str]] = Counter()
+    for namespace, names in ebook.metadata.items():
+        for name, values in names.items():
+            # Dublin Core fields keep their names; everything else ebooklib writes as <meta>.
+            tag = name if namespace == epub.NAMESPACES["DC"] else "meta"
+            wanted.update((tag, value or "") for value, _ in values)
+    missing = sorted(name for name, _ in (wanted - written).elements())
+    if missing:
+        keys = [_TOML_KEYS.get(name, name) for name in dict.fromkeys(missing)]
+        raise PublishError([error(toml, key_line(book.root / CONFIG_NAME, key), 0, "epub-metadata",
+                                  f"'{key}' holds a character XML cannot carry (a control character?), so "
+                                  "ebooklib could not write it into the EPUB") for key in keys])
+    return _xml(tree)
+
+
+def _finish_ncx(data: bytes, author: str) -> bytes:
+    """ebooklib's NCX with its ``dtb:depth`` set (it writes 0) and the author's ``docAuthor``.
+
+    The NCX 2005-1 ``dtb:depth`` is the depth of the navMap; ``docAuthor`` must follow
+    ``docTitle``, and ebooklib appends its elements after anything its template holds, so neither
+    can come from the template.
+    """
+    tree = etree.ElementTree(etree.fromstring(data, _PARSER))
+    root = tree.getroot()
+    points = root.iter(f"{{{NCX}}}navPoint")
+    depth = max((sum(1 for a in p.iterancestors(f"{{{NCX}}}navPoint")) + 1 for p in points), default=1)
+    for meta in root.iterfind(f"{{{NCX}}}head/{{{NCX}}}meta[@name='dtb:depth']"):
+        meta.set("content", str(depth))
+    title = root.find(f"{{{NCX}}}docTitle")
+    if title is not None:
+        doc_author = etree.Element(f"{{{NCX}}}docAuthor")
+        etree.SubElement(doc_author, f"{{{NCX}}}text").text = author
+        doc_author.tail = title.tail
+        title.addnext(doc_author)
+    return _xml(tree)
+
+
+def _xml(tree: etree._ElementTree) -> bytes:
+    return etree.tostring(tree, encoding="utf-8", xml_declaration=True)
 
 
 def _item_id(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", name.rsplit(".", 1)[0])
-
-
-def _resource_id(resource: Resource, index: int) -> str:
-    if "cover-image" in resource.properties:
-        return "cover-image"  # the id the EPUB 2 <meta name="cover"> points at
-    return f"{resource.path.split('/')[0]}-{index}"
-
-
-def _modified(date: str) -> str:
-    """``dcterms:modified`` from the book's date (never the clock), as EPUB's CCYY-MM-DDThh:mm:ssZ."""
-    year, month, day = ([*date.split("-"), "01", "01"])[:3]
-    return f"{year}-{month}-{day}T00:00:00Z"
-
-
-def _zip_time(date: str) -> tuple[int, int, int, int, int, int]:
-    year, month, day = (int(part) for part in ([*date.split("-"), "1", "1"])[:3])
-    return (year, month, day, 0, 0, 0) if year >= 1980 else (1980, 1, 1, 0, 0, 0)

@@ -27,8 +27,9 @@ from lxml import etree
 from publish.build import build_epub
 from publish.cli import main
 from publish.diagnostics import Diagnostic, PublishError, Severity
-from publish.epub_pages import _nest
-from publish.epub_xhtml import Source, parse_page
+from publish.epub_media import collect_media
+from publish.epub_pages import _nest, render_pages
+from publish.epub_xhtml import Source, parse_page, serialize
 from publish.manuscript import load_book
 from publish.model import Heading
 
@@ -38,7 +39,7 @@ MANUSCRIPT = ROOT / "manuscript"
 BOOKS = {"default": MANUSCRIPT, "features": DATA / "epub-features", "chapter-notes": DATA / "epub-chapter-notes"}
 NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops",
       "opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
-      "ncx": "http://www.daisy.org/z3986/2005/ncx/"}
+      "ncx": "http://www.daisy.org/z3986/2005/ncx/", "c": "urn:oasis:names:tc:opendocument:xmlns:container"}
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 needs_manuscript = pytest.mark.skipif(not (MANUSCRIPT / "book.toml").is_file(),
                                       reason="the default book (manuscript/) is not written yet")
@@ -60,8 +61,13 @@ class Epub:
         return etree.fromstring(self.files[name])
 
     @cached_property
+    def opf_path(self) -> str:
+        """The package document's path, as the container names it (ebooklib calls it content.opf)."""
+        return self.xml("META-INF/container.xml").find(".//c:rootfile", NS).get("full-path")
+
+    @cached_property
     def opf(self) -> etree._Element:
-        return self.xml("EPUB/package.opf")
+        return self.xml(self.opf_path)
 
     @cached_property
     def manifest(self) -> dict[str, etree._Element]:
@@ -217,7 +223,10 @@ def test_zip_is_reproducible_ocf(epubs: dict[str, Epub], name: str, tmp_path: Pa
     assert infos[0].extra == b"" and epub.files["mimetype"] == b"application/epub+zip"
     assert epub.path.read_bytes()[30:38] == b"mimetype"
     assert infos[1].filename == "META-INF/container.xml"
-    assert len({info.date_time for info in infos}) == 1  # fixed, from the book's date, never the clock
+    date = epub.opf.findtext("opf:metadata/dc:date", namespaces=NS)
+    # one fixed time, from the book's date, never the clock
+    assert {info.date_time for info in infos} == {(*map(int, date.split("-")), 0, 0, 0)}
+    assert {info.create_system for info in infos} == {3} and {info.external_attr for info in infos} == {0o100644 << 16}
     assert build(BOOKS[name], tmp_path / "again.epub").path.read_bytes() == epub.path.read_bytes()
 
 
@@ -235,6 +244,44 @@ def test_every_page_is_xhtml_and_every_internal_link_lands(epubs: dict[str, Epub
             target_file, target_id = resolve(epub, page, href)
             assert target_file in epub.pages, href
             assert not target_id or target_id in ids[target_file], f"{page}: {href}"
+
+
+def test_ebooklib_writes_our_pages_byte_for_byte(epubs: dict[str, Epub]) -> None:
+    # ebooklib's own EpubHtml would re-parse each page and rebuild its <head>.
+    book, _ = load_book(BOOKS["features"])
+    assert book is not None
+    media, _ = collect_media(book)
+    pages = render_pages(book, media)
+    files = epubs["features"].files
+    assert [page.name for page in pages.pages] == epubs["features"].spine
+    for page in pages.pages:
+        assert files[f"EPUB/{page.name}"] == serialize(etree.ElementTree(page.root)), page.name
+
+
+@pytest.mark.parametrize("name", ["features", "chapter-notes"])
+def test_ncx_lists_what_the_nav_lists(epubs: dict[str, Epub], name: str) -> None:
+    epub = epubs[name]
+    nav = epub.xml("EPUB/nav.xhtml")
+    toc = [(len(a.xpath("ancestor::x:li", namespaces=NS)), text(a), a.get("href"))
+           for a in nav.iterfind(".//x:nav[@epub:type='toc']//x:a", NS)]
+    ncx = epub.xml("EPUB/toc.ncx")
+    points = list(ncx.iter(f"{{{NS['ncx']}}}navPoint"))
+    assert [(len(p.xpath("ancestor::ncx:navPoint", namespaces=NS)) + 1, text(p.find("ncx:navLabel", NS)),
+             p.find("ncx:content", NS).get("src")) for p in points] == toc
+    assert [p.get("playOrder") for p in points] == [str(n) for n in range(1, len(points) + 1)]
+    assert len({p.get("id") for p in points}) == len(points)
+    depth = ncx.find("ncx:head/ncx:meta[@name='dtb:depth']", NS).get("content")
+    assert depth == str(max(level for level, _, _ in toc)) == {"features": "4", "chapter-notes": "1"}[name]
+    uid = ncx.find("ncx:head/ncx:meta[@name='dtb:uid']", NS).get("content")
+    assert uid == epub.opf.findtext("opf:metadata/dc:identifier", namespaces=NS)
+    assert text(ncx.find("ncx:docTitle", NS)) == text(epub.opf.find("opf:metadata/dc:title", NS))
+    assert text(ncx.find("ncx:docAuthor", NS)) == "A. Author"
+
+
+def test_only_the_epub_modules_import_ebooklib() -> None:
+    importers = sorted(path.name for path in (ROOT / "publish").glob("*.py")
+                       if re.search(r"^\s*(from|import) ebooklib", path.read_text(encoding="utf-8"), re.M))
+    assert importers and all(name.startswith("epub") for name in importers), importers
 
 
 def test_fonts_are_embedded_with_their_licence(epubs: dict[str, Epub]) -> None:
@@ -360,13 +407,14 @@ def test_bom_and_crlf_chapter_builds_clean(epubs: dict[str, Epub]) -> None:
 def test_generated_cover_is_a_typeset_png(epubs: dict[str, Epub]) -> None:
     epub = epubs["features"]
     item = epub.manifest["cover.png"]
-    assert item.get("properties") == "cover-image" and item.get("id") == "cover-image"
+    assert item.get("properties") == "cover-image"
     data = epub.files["EPUB/cover.png"]
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
     assert struct.unpack(">II", data[16:24]) == (1600, 2560)
     cover = epub.pages["cover.xhtml"].find(".//x:img", NS)
     assert cover.get("src") == "cover.png" and cover.get("alt") == "Cover: Notes & Figures, by A. Author"
-    assert epub.opf.find("opf:metadata/opf:meta[@name='cover']", NS).get("content") == "cover-image"
+    # The EPUB 2 cover pointer names the image's manifest id.
+    assert epub.opf.find("opf:metadata/opf:meta[@name='cover']", NS).get("content") == item.get("id")
 
 
 def test_title_and_copyright_pages_carry_the_metadata(epubs: dict[str, Epub]) -> None:
@@ -384,6 +432,10 @@ def test_title_and_copyright_pages_carry_the_metadata(epubs: dict[str, Epub]) ->
     assert metadata["date"] == "2026-03-14" and metadata["publisher"] == "Test Press"
     assert epub.meta("dcterms:modified") == ["2026-03-14T00:00:00Z"]
     assert epub.meta("role") == ["aut"]
+    # book.toml's identifier, not the random uuid ebooklib starts with
+    [identifier] = epub.opf.findall("opf:metadata/dc:identifier", NS)
+    assert identifier.text == "urn:uuid:00000000-0000-4000-8000-00000000e001"
+    assert identifier.get("id") == epub.opf.get("unique-identifier")
 
 
 # notes = "chapter" (and "page", which an EPUB treats the same way)
@@ -442,6 +494,9 @@ def test_pages_speak_the_book_language(tmp_path: Path) -> None:
     assert contents.get("lang") == "ru" and contents.get("{http://www.w3.org/XML/1998/namespace}lang") == "ru"
     assert text(contents.find(".//x:h1", NS)) == "Содержание"
     assert text(epub.pages["ch01.xhtml"].find(".//x:section[@epub:type='endnotes']/x:h2", NS)) == "Примечания"
+    assert epub.opf.get("{http://www.w3.org/XML/1998/namespace}lang") == "ru"
+    assert epub.xml("EPUB/nav.xhtml").get("lang") == "ru"
+    assert epub.xml("EPUB/toc.ncx").get("{http://www.w3.org/XML/1998/namespace}lang") == "ru"
 
 
 def test_unresolved_link_falls_back_to_its_chapter_with_a_warning(tmp_path: Path) -> None:
@@ -501,6 +556,22 @@ def test_broken_test_book_reports_file_and_line(tmp_path: Path, capsys: pytest.C
     assert main(["epub", "--book", str(DATA / "epub-broken"), "-o", str(target), "--no-cache"]) == 1
     assert "01-one.md:5:0: error[image-missing]" in capsys.readouterr().err
     assert not target.exists() and leftovers(tmp_path) == []
+
+
+def test_ebooklib_failure_is_an_error_and_keeps_the_previous_epub(
+        built_book: tuple[Path, Path, bytes], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def full_disk(writer: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("ebooklib.epub.EpubWriter.write", full_disk)
+    book, target, before = built_book
+    capsys.readouterr()
+    assert main(["epub", "--book", str(book), "-o", str(target), "--no-cache"]) == 1
+    assert re.search(r"book\.toml:0:0: error\[epub-package\]: ebooklib could not write the EPUB: OSError: "
+                     r".*No space left on device", capsys.readouterr().err)
+    assert target.read_bytes() == before
+    assert leftovers(target.parent) == []
 
 
 # Media an author can get wrong
@@ -599,6 +670,19 @@ def test_ace_finds_no_accessibility_violations(epubs: dict[str, Epub], name: str
                   for a in results.get("assertions", []) for x in a.get("assertions", [])]
     assert violations == []
     assert results["earl:result"]["earl:outcome"] == "pass"
+
+
+def test_metadata_ebooklib_cannot_write_stops_the_build(tmp_path: Path) -> None:
+    # ebooklib logs and drops a metadata field lxml refuses; the build must stop instead.
+    book = tiny_book(tmp_path, "# A\n\nText.\n")
+    with (book / "book.toml").open("a", encoding="utf-8") as toml:
+        toml.write('description = "A bell \\u0007 rings"\n')
+    with pytest.raises(PublishError) as failure:
+        build(book, tmp_path / "t.epub")
+    [problem] = failure.value.diagnostics
+    assert problem.path.endswith("book.toml") and (problem.line, problem.code) == (6, "epub-metadata")
+    assert "description" in problem.message
+    assert not (tmp_path / "t.epub").exists()
 
 
 def test_a_missing_or_unusable_cover_points_at_book_toml(tmp_path: Path) -> None:
