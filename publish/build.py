@@ -11,16 +11,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from publish.cache import Cache
-from publish.check import chapter_ids, check_chapter
 from publish.config import CONFIG_NAME, load_config
 from publish.diagnostics import Diagnostic, PublishError, Severity
-from publish.editorial import flag_chapter
 from publish.manuscript import load_book, read_chapters
 from publish.model import Book, Chapter
-from publish.proof import Stamp, choose_chapter, insert_flags, mark_flags, stamp_for
 from publish.render import ChapterSource, count_notes, render_chapter
+
+if TYPE_CHECKING:
+    from publish.proof import Stamp
 
 OUTPUT_DIR = Path("build")
 
@@ -86,6 +87,11 @@ def prepare_proof(book_dir: Path, argument: str) -> ProofJob:
     Raises ``ChapterChoiceError`` for an unknown or ambiguous chapter and ``PublishError`` for a
     chapter that cannot be built.
     """
+    # Imported here: the editions do not need the checks and editorial flags a proof runs.
+    from publish.check import chapter_ids, check_chapter
+    from publish.editorial import flag_chapter
+    from publish.proof import choose_chapter, insert_flags, mark_flags, stamp_for
+
     config, problems = load_config(book_dir)
     if config is None:
         raise PublishError(problems)

@@ -63,7 +63,8 @@ def render_cover(title: str, subtitle: str, author: str, fonts: Path) -> bytes:
         y += round(author_size * 1.3)
 
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    # Fast zlib level: the flat ground compresses well anyway, and this runs on every EPUB build.
+    image.save(out, format="PNG", compress_level=3)
     return out.getvalue()
 
 

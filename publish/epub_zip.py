@@ -58,7 +58,7 @@ def zip_entries(entries: list[tuple[str, bytes]], when: ZipTime) -> bytes:
         archive.writestr(_info("mimetype", when, zipfile.ZIP_STORED), MIMETYPE)
         for name, data in entries:
             if name != "mimetype":
-                archive.writestr(_info(name, when, zipfile.ZIP_DEFLATED), data, compresslevel=9)
+                archive.writestr(_info(name, when, zipfile.ZIP_DEFLATED), data, compresslevel=6)
     return out.getvalue()
 
 
