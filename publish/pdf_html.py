@@ -1,0 +1,280 @@
+"""Print HTML: the book model → one HTML document per part of the print edition, and its page CSS.
+
+Takes the ``Book`` and, for the parts laid out after the chapters, the page numbers found by
+laying out the chapters; returns HTML strings and the CSS that sizes the page for the trim. Page
+numbers enter only as literal text (contents, "p. N"), never as CSS counters, because each part is
+laid out alone and no counter crosses from one part into another.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from html import unescape as html_unescape
+from xml.sax.saxutils import escape as xml_escape
+
+from lxml import etree, html
+from markupsafe import Markup
+
+from publish import typography
+from publish.assemble import template_environment
+from publish.config import BookConfig
+from publish.model import Book, Chapter, Note
+
+BLEED_IN = 0.125
+"""Bleed of the print variant: what print-on-demand printers ask for."""
+
+ZWSP, WORD_JOINER = "\u200b", "\u2060"
+_URL_LINK = re.compile(r'(<(a|span) class="url"[^>]*>)(.*?)(</\2>)', re.DOTALL)
+# A URL written without its scheme is plain text to the model; it must not be hyphenated either.
+_SCHEMELESS_URL = re.compile(r'(?<![/\w.="\u200b>])www\.[^\s<>"]+?(?=[.,;:)\]»”’]*(?:\s|<|$))')
+_URL_NO_BREAK_AFTER = re.compile(r"[-?!)\]}](?!<wbr)")
+_BARE_URL_LINK = re.compile(r'<a href="((?:https?|ftp)://[^"]+)">([^<]+)</a>')
+# XML may close any element as <x/>; an HTML parser (WeasyPrint's) only knows that of void ones.
+_SELF_CLOSED = re.compile(
+    r"<(?!(?:area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr)\b)([A-Za-z][\w:-]*)(\s[^<>]*?)?\s*/>")
+
+
+@dataclass(frozen=True)
+class ContentsEntry:
+    kind: str
+    """``chapter`` or ``back`` (the Notes)."""
+    number: str
+    title: str
+    target: str
+    page: str
+
+    @property
+    def title_start(self) -> str:
+        """The title up to its last word, with the space after it."""
+        return self.title[: len(self.title) - len(self.title_end)]
+
+    @property
+    def title_end(self) -> str:
+        return self.title.rsplit(" ", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What is drawn over one page once all page numbers are known."""
+
+    folio: str
+    head: str
+    pad: bool = False
+    """The blank page the join adds so that the next part opens on a right-hand page."""
+
+
+@dataclass(frozen=True)
+class TypeScale:
+    size_pt: float
+    leading_pt: float
+    inside_in: float
+    outside_in: float
+    top_in: float
+    bottom_in: float
+
+
+def choose_scale(trim: tuple[float, float]) -> TypeScale:
+    """Type size, leading and margins for a trim: about 60-70 characters a line on every trim."""
+    width, height = trim
+    size = 11.0 if width >= 5.9 else 10.5 if width >= 5.4 else 10.0
+    return TypeScale(
+        size_pt=size,
+        leading_pt=round(size * 1.32, 2),
+        # The inside margin is wider: the binding eats into it.
+        inside_in=round(max(0.6, width * 0.135), 3),
+        outside_in=round(max(0.45, width * 0.1), 3),
+        top_in=round(height * 0.085, 3),
+        bottom_in=round(height * 0.09, 3),
+    )
+
+
+def page_css(config: BookConfig, variant: str) -> str:
+    """The @page rules that depend on the trim and variant; print.css holds the rest."""
+    width, height = config.trim
+    scale = choose_scale(config.trim)
+    # Margin boxes take the page's font size; running heads and folios are set smaller.
+    head_size = round(scale.size_pt * 0.82, 2)
+    marks = f"bleed: {BLEED_IN}in; marks: crop;" if variant == "print" else "bleed: 0; marks: none;"
+    # Pages the join adds blank get their crop marks from their stamp.
+    pad_marks = "@page stamp-pad { marks: crop; }\n" if variant == "print" else ""
+    return (
+        f"@page {{ size: {width}in {height}in; {marks} font-size: {head_size}pt;"
+        f" margin: {scale.top_in}in {scale.outside_in}in {scale.bottom_in}in {scale.inside_in}in; }}\n"
+        f"@page :left {{ margin-left: {scale.outside_in}in; margin-right: {scale.inside_in}in; }}\n"
+        f"@page :right {{ margin-left: {scale.inside_in}in; margin-right: {scale.outside_in}in; }}\n"
+        f"html {{ font-size: {scale.size_pt}pt; line-height: {scale.leading_pt}pt; }}\n"
+        + pad_marks
+    )
+
+
+def short_title(title: str, limit: int = 80) -> str:
+    """A running-head title: the part before a colon when the whole is too long for one line."""
+    text = " ".join(title.split())
+    if len(text) > limit and ":" in text:
+        text = text.split(":", 1)[0].strip()
+    if len(text) > limit:
+        cut = text[:limit].rsplit(" ", 1)[0]
+        text = cut.rstrip(" ,;:–—-") + "…"
+    return text
+
+
+def book_short_title(title: str) -> str:
+    """The book's title without its subtitle: half-title and left-hand running heads."""
+    return short_title(title.split(":", 1)[0] if ":" in title else title, limit=48)
+
+
+def front_html(book: Book, entries: Sequence[ContentsEntry]) -> str:
+    config = book.config
+    return template_environment().get_template("print/front.html").render(
+        language=config.language, title=config.title, short_title=book_short_title(config.title),
+        book_title=config.title, subtitle=config.subtitle, author=config.author,
+        publisher=config.publisher, rights=config.rights, edition=config.edition, date=long_date(config.date),
+        identifier=_readable_identifier(config.identifier), entries=entries,
+    )
+
+
+def chapter_html(book: Book, chapter: Chapter) -> str:
+    """One chapter with its opener; notes follow it or sit at the foot of the page as configured."""
+    placement = book.config.notes
+    body = chapter.html
+    title_html = chapter.title_html
+    notes: list[dict[str, object]] = []
+    if placement == "page":
+        by_number = {note.number: note for note in chapter.notes}
+        body = _footnotes_inline(body, by_number)
+        title_html = _footnotes_inline(title_html, by_number)
+    elif placement == "chapter":
+        notes = [{"number": note.number, "html": label_note(note, "")} for note in chapter.notes]
+    return template_environment().get_template("print/chapter.html").render(
+        language=book.config.language, title=chapter.title, chapter_id=chapter.id,
+        number=chapter.number, verso=book_short_title(book.config.title), recto=short_title(chapter.title),
+        title_html=Markup(print_markup(title_html)), body_html=Markup(print_markup(body)), notes=notes,
+    )
+
+
+def notes_html(book: Book, ref_pages: Mapping[str, str]) -> str:
+    """The Notes section; ``ref_pages`` maps each reference id to the folio it is printed on."""
+    groups = []
+    for chapter in book.chapters:
+        if not chapter.notes:
+            continue
+        notes = []
+        for note in chapter.notes:
+            pages = list(dict.fromkeys(ref_pages.get(ref, "") for ref in note.ref_ids))
+            pages = [page for page in pages if page]
+            where = ("pp. " if len(pages) > 1 else "p. ") + ", ".join(pages) if pages else ""
+            notes.append({"number": note.number, "html": label_note(note, where)})
+        groups.append({"chapter_id": chapter.id, "number": chapter.number,
+                       "title": chapter.title, "notes": notes})
+    return template_environment().get_template("print/notes.html").render(
+        language=book.config.language, title="Notes", groups=groups)
+
+
+def stamps_html(book: Book, stamps: Sequence[Stamp]) -> str:
+    return template_environment().get_template("print/stamps.html").render(
+        language=book.config.language, title="Stamps", stamps=stamps)
+
+
+def label_note(note: Note, where: str) -> Markup:
+    """The note's text with its number (and "p. N", linked back to the reference) run into it."""
+    ref = note.ref_ids[0] if note.ref_ids else ""
+    label = f'<span class="note-number">{note.number}.</span>'
+    if where:
+        label += f'<a class="note-page" href="#{ref}">{where}</a> '
+    elif ref:
+        label = f'<a class="note-number" href="#{ref}">{note.number}.</a>'
+    content = print_markup(note.html).strip()
+    if content.startswith("<p>"):
+        return Markup(f"<p>{label}{content[3:]}")
+    return Markup(f"<p>{label}</p>{content}")
+
+
+def print_markup(fragment: str) -> str:
+    """The model's XHTML made quick to lay out, with URLs breaking only where the model allows.
+
+    Each ``<wbr/>`` is an element (with a generated box) to WeasyPrint, and a note with a long
+    URL holds twenty: laying out the Notes took seconds. A zero-width space is the same break
+    opportunity as plain text. Inside a URL a word joiner follows each "-" and "?", because
+    Unicode line breaking would otherwise also allow a break after them, and a line ending in "-"
+    reads as a hyphenated word; the model's break points put the break before them.
+    """
+    def fix_url(match: re.Match[str]) -> str:
+        inner = _URL_NO_BREAK_AFTER.sub(lambda m: m.group() + WORD_JOINER, match.group(3))
+        return match.group(1) + inner + match.group(4)
+
+    fragment = _SELF_CLOSED.sub(lambda m: f"<{m.group(1)}{m.group(2) or ''}></{m.group(1)}>", fragment)
+    fragment = _BARE_URL_LINK.sub(_mark_url, fragment)
+    fragment = _SCHEMELESS_URL.sub(
+        lambda m: '<span class="url">' + "<wbr/>".join(typography.url_break_points(m.group())) + "</span>", fragment)
+    return _URL_LINK.sub(fix_url, fragment).replace("<wbr/>", ZWSP).replace("<wbr></wbr>", ZWSP)
+
+
+def _mark_url(match: re.Match[str]) -> str:
+    """An autolink (``<https://…>``) shows its URL as text: give it the URL's break points too."""
+    href, text = match.group(1), match.group(2)
+    if html_unescape(text) != html_unescape(href):
+        return match.group()
+    pieces = typography.url_break_points(html_unescape(text))
+    return f'<a class="url" href="{href}">' + "<wbr/>".join(xml_escape(piece) for piece in pieces) + "</a>"
+
+
+def _footnotes_inline(fragment: str, notes: Mapping[int, Note]) -> str:
+    """Each first reference becomes the note itself, floated to the foot of the page by CSS."""
+    if "noteref" not in fragment:
+        return fragment
+    root = html.fragment_fromstring(fragment, create_parent="div")
+    done: set[int] = set()
+    for sup in list(root.iter("sup")):
+        if sup.get("class") != "noteref":
+            continue
+        link = sup.find("a")
+        match = re.fullmatch(r"#note-(\d+)", link.get("href", "") if link is not None else "")
+        number = int(match.group(1)) if match else 0
+        if link is None or number not in notes or number in done:
+            continue
+        done.add(number)
+        anchor = etree.Element("a", {"id": link.get("id", ""), "class": "noteref-anchor"})
+        note = html.fragment_fromstring(print_markup(notes[number].html), create_parent="span")
+        note.set("class", "footnote")
+        note.set("id", f"note-{number}")
+        note.set("data-number", str(number))
+        for para in note.iter("p"):
+            # A <p> inside a <p> would end the paragraph when the HTML is parsed.
+            para.tag = "span"
+            para.set("class", "fn-p")
+        anchor.tail = None
+        note.tail = sup.tail
+        parent = sup.getparent()
+        index = parent.index(sup)
+        parent.remove(sup)
+        parent.insert(index, anchor)
+        parent.insert(index + 1, note)
+    return _inner_xml(root)
+
+
+def _inner_xml(el: html.HtmlElement) -> str:
+    text = (el.text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    parts = [text]
+    for child in el:
+        parts.append(etree.tostring(child, method="xml", encoding="unicode", with_tail=True))
+    return "".join(parts)
+
+
+def long_date(date: str) -> str:
+    """``2026-11-27`` → ``27 November 2026`` (a year or year-month stays as short as it is)."""
+    months = ("January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December")
+    parts = date.split("-")
+    if len(parts) == 3 and all(part.isdigit() for part in parts) and 1 <= int(parts[1]) <= 12:
+        return f"{int(parts[2])} {months[int(parts[1]) - 1]} {parts[0]}"
+    if len(parts) == 2 and all(part.isdigit() for part in parts) and 1 <= int(parts[1]) <= 12:
+        return f"{months[int(parts[1]) - 1]} {parts[0]}"
+    return date
+
+
+def _readable_identifier(identifier: str) -> str:
+    if identifier.startswith("urn:isbn:"):
+        return "ISBN " + identifier.removeprefix("urn:isbn:")
+    return "" if identifier.startswith("urn:uuid:") else identifier

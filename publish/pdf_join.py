@@ -1,0 +1,274 @@
+"""Join the laid-out parts into the book's PDF with pypdf.
+
+Takes the part PDFs in reading order, the stamps (folios, the Notes' running heads), the page
+plan and the book's metadata; returns the finished PDF as bytes: one font subset per face,
+internal links pointed across parts (digital variant), page labels that match the folios, an
+outline, document metadata and a fixed file identifier, so that a rebuild is byte-identical.
+
+pypdf's public API cannot add a free-standing object, swap one, or fix the file identifier, so
+this module uses ``PdfWriter._add_object``, ``_replace_object`` and ``_ID`` (pypdf 5 to 7).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from pypdf import PageObject, PdfReader, PdfWriter
+from pypdf.constants import PageLabelStyle
+from pypdf.generic import (
+    ArrayObject,
+    BooleanObject,
+    ByteStringObject,
+    DictionaryObject,
+    Fit,
+    FloatObject,
+    IndirectObject,
+    NameObject,
+    NumberObject,
+    StreamObject,
+    TextStringObject,
+)
+
+from publish.pdf_fonts import (
+    SharedFonts,
+    embed_fonts,
+    record_glyphs,
+    resolve_array,
+    resolve_dict,
+    share_fonts,
+)
+from publish.pdf_layout import PX_TO_PT, PartLayout
+from publish.pdf_pages import PagePlan
+
+# Links a reader may follow out of the book; anything else (file:, javascript:) is dropped.
+_SAFE_SCHEMES = ("http://", "https://", "mailto:")
+
+
+@dataclass(frozen=True)
+class OutlineEntry:
+    title: str
+    page: int
+    """Index of the page in the joined PDF."""
+
+
+@dataclass(frozen=True)
+class Metadata:
+    title: str
+    author: str
+    subject: str
+    language: str
+    date: str
+    """``YYYY-MM-DD`` (or a prefix of it): the book's date, never the clock."""
+    identifier: str
+    producer: str
+
+
+@dataclass(frozen=True)
+class StampSet:
+    """Stamp pages and the pages of the book they are drawn over."""
+
+    layout: PartLayout
+    targets: Sequence[int | None]
+    """Per stamp page: the index of the book's page it is drawn over; None when it is empty."""
+
+
+@dataclass(frozen=True)
+class JoinInput:
+    parts: Sequence[PartLayout]
+    stamps: Sequence[StampSet]
+    plan: PagePlan
+    outline: Sequence[OutlineEntry]
+    metadata: Metadata
+    variant: str
+    bleed_px: float
+    font_files: Mapping[str, bytes]
+    """Bundled font files by SHA-256."""
+
+
+def join_parts(spec: JoinInput) -> bytes:
+    writer = PdfWriter()
+    fonts = SharedFonts(writer)
+    anchors = _global_anchors(spec)
+    for part in spec.parts:
+        reader = PdfReader(io.BytesIO(part.pdf))
+        record_glyphs(fonts, part.fonts, spec.font_files)
+        for page in reader.pages:
+            share_fonts(fonts, page)
+            _drop_annotations(page)
+            added = writer.add_page(page)
+            _compress_contents(writer, added)
+        if len(reader.pages) % 2:
+            _add_blank_page(writer)
+    for stamp_set in spec.stamps:
+        _draw_stamps(writer, fonts, stamp_set, spec.font_files)
+    if spec.variant == "digital":
+        _add_links(writer, spec, anchors)
+    _add_page_labels(writer, spec.plan)
+    for entry in spec.outline:
+        writer.add_outline_item(title=entry.title, page_number=entry.page, fit=Fit.fit())
+    embed_fonts(fonts)
+    _set_document_info(writer, spec.metadata, spec.variant)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _global_anchors(spec: JoinInput) -> dict[str, tuple[int, float, float]]:
+    found: dict[str, tuple[int, float, float]] = {}
+    for part in spec.parts:
+        start = spec.plan.starts[part.name]
+        for name, (page, x, y) in part.anchors.items():
+            found.setdefault(name, (start + page, x, y))
+    return found
+
+
+def _drop_annotations(page: PageObject) -> None:
+    """WeasyPrint's links point inside their own part (and repeat per box); the join re-creates them."""
+    if "/Annots" in page:
+        del page["/Annots"]
+
+
+def _compress_contents(writer: PdfWriter, page: PageObject) -> None:
+    # The parts come uncompressed (cheaper to write); the book is compressed once, here.
+    ref = page.raw_get("/Contents") if "/Contents" in page else None
+    if isinstance(ref, IndirectObject):
+        stream = ref.get_object()
+        if isinstance(stream, StreamObject) and "/Filter" not in stream:
+            writer._replace_object(ref, stream.flate_encode())
+
+
+def _add_blank_page(writer: PdfWriter) -> None:
+    """A blank left-hand page, with the boxes (trim, bleed) of the page before it."""
+    last = writer.pages[-1]
+    blank = writer.add_blank_page(float(last.mediabox.width), float(last.mediabox.height))
+    for box in ("/TrimBox", "/BleedBox", "/ArtBox", "/CropBox"):
+        if box in last:
+            blank[NameObject(box)] = last[box].clone(writer)
+    blank[NameObject("/Resources")] = DictionaryObject()
+    blank[NameObject("/Contents")] = writer._add_object(_stream(b""))
+
+
+def _draw_stamps(writer: PdfWriter, fonts: SharedFonts, stamps: StampSet, files: Mapping[str, bytes]) -> None:
+    """Draw each stamp page over its page: its content after the page's, in a saved state."""
+    reader = PdfReader(io.BytesIO(stamps.layout.pdf))
+    record_glyphs(fonts, stamps.layout.fonts, files)
+    save = writer._add_object(_stream(b"q\n"))
+    restore = writer._add_object(_stream(b"\nQ\n"))
+    for offset, stamp in enumerate(reader.pages):
+        target = stamps.targets[offset] if offset < len(stamps.targets) else None
+        if target is None:
+            continue
+        share_fonts(fonts, stamp)
+        page = writer.pages[target]
+        if "/Resources" not in page:
+            page[NameObject("/Resources")] = DictionaryObject()
+        resources = resolve_dict(page["/Resources"])
+        for category, entries in resolve_dict(stamp["/Resources"]).items():
+            if category == "/ProcSet":
+                continue
+            if category not in resources:
+                resources[NameObject(category)] = entries.clone(writer)
+                continue
+            # WeasyPrint names fonts and graphic states by what they are (a font's hash, "a1.0"
+            # for full opacity), so a name on both pages means the same thing. A stamp draws a
+            # form (crop marks) only on the padding pages, which have no resources of their own.
+            merged = resolve_dict(resources[category])
+            for name, value in resolve_dict(entries).items():
+                if name not in merged:
+                    merged[NameObject(name)] = value.clone(writer)
+        content = stamp["/Contents"].get_object()
+        if not isinstance(content, StreamObject):
+            continue
+        stamp_ref = writer._add_object(_stream(content.get_data()).flate_encode())
+        # raw_get: the reference itself; a stream may not sit inside an array directly.
+        contents = page.raw_get("/Contents")
+        resolved = contents.get_object()
+        existing = list(resolved) if isinstance(resolved, ArrayObject) else [contents]
+        page[NameObject("/Contents")] = ArrayObject([save, *existing, restore, stamp_ref])
+
+
+def _add_links(writer: PdfWriter, spec: JoinInput, anchors: Mapping[str, tuple[int, float, float]]) -> None:
+    """Links as annotations: internal ones to the page and place of their target, in any part."""
+    bleed = spec.bleed_px
+    for part in spec.parts:
+        start = spec.plan.starts[part.name]
+        for spot in part.links:
+            page = writer.pages[start + spot.page]
+            height = float(page.mediabox.height)
+            x1, y1, x2, y2 = spot.rect
+            if y2 - y1 < 10:
+                # A note reference is set with no line height (so it does not open up its
+                # line): give its link the height of a small figure to click on.
+                y1, y2 = (y1 + y2) / 2 - 6, (y1 + y2) / 2 + 6
+            annotation = DictionaryObject({
+                NameObject("/Type"): NameObject("/Annot"),
+                NameObject("/Subtype"): NameObject("/Link"),
+                NameObject("/Rect"): ArrayObject([
+                    FloatObject(round((x1 + bleed) * PX_TO_PT, 2)),
+                    FloatObject(round(height - (y2 + bleed) * PX_TO_PT, 2)),
+                    FloatObject(round((x2 + bleed) * PX_TO_PT, 2)),
+                    FloatObject(round(height - (y1 + bleed) * PX_TO_PT, 2)),
+                ]),
+                NameObject("/Border"): ArrayObject([NumberObject(0)] * 3),
+            })
+            if spot.external:
+                if not spot.target.startswith(_SAFE_SCHEMES):
+                    continue
+                annotation[NameObject("/A")] = DictionaryObject({
+                    NameObject("/S"): NameObject("/URI"), NameObject("/URI"): TextStringObject(spot.target)})
+            else:
+                target = anchors.get(spot.target)
+                if target is None:
+                    continue
+                target_page, tx, ty = target
+                target_height = float(writer.pages[target_page].mediabox.height)
+                annotation[NameObject("/Dest")] = ArrayObject([
+                    writer.pages[target_page].indirect_reference,
+                    NameObject("/XYZ"),
+                    FloatObject(round((tx + bleed) * PX_TO_PT, 2)),
+                    FloatObject(round(target_height - (ty + bleed) * PX_TO_PT, 2)),
+                    NumberObject(0),
+                ])
+            if "/Annots" not in page:
+                page[NameObject("/Annots")] = ArrayObject()
+            resolve_array(page["/Annots"]).append(writer._add_object(annotation))
+
+
+def _add_page_labels(writer: PdfWriter, plan: PagePlan) -> None:
+    """Viewers show i, ii, iii… for the front matter and 1, 2, 3… after, as the folios read."""
+    if plan.front_count:
+        writer.set_page_label(0, plan.front_count - 1, style=PageLabelStyle.LOWERCASE_ROMAN, start=1)
+    if plan.total > plan.front_count:
+        writer.set_page_label(plan.front_count, plan.total - 1, style=PageLabelStyle.DECIMAL, start=1)
+
+
+def _set_document_info(writer: PdfWriter, meta: Metadata, variant: str) -> None:
+    date = pdf_date(meta.date)
+    writer.add_metadata({
+        "/Title": meta.title, "/Author": meta.author, "/Subject": meta.subject,
+        "/Creator": meta.producer, "/Producer": meta.producer,
+        "/CreationDate": date, "/ModDate": date,
+    })
+    root = writer.root_object
+    root[NameObject("/Lang")] = TextStringObject(meta.language)
+    root[NameObject("/ViewerPreferences")] = DictionaryObject(
+        {NameObject("/DisplayDocTitle"): BooleanObject(True)})
+    root[NameObject("/PageMode")] = NameObject("/UseOutlines")
+    # A fixed identifier: the same book and variant give the same /ID, so rebuilds are identical.
+    digest = hashlib.md5(f"{meta.identifier}\x1f{variant}".encode(), usedforsecurity=False).digest()
+    writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
+
+
+def pdf_date(date: str) -> str:
+    digits = "".join(ch for ch in date if ch.isdigit())
+    digits = (digits + "0101")[:8] if len(digits) < 8 else digits[:8]
+    return f"D:{digits}000000Z"
+
+
+def _stream(data: bytes) -> StreamObject:
+    stream = StreamObject()
+    stream.set_data(data)
+    return stream

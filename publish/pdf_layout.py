@@ -1,0 +1,268 @@
+"""Lay out one part of the print edition with WeasyPrint: HTML in, a part PDF and its page data out.
+
+Takes a ``PartJob`` (the part's HTML, the page CSS, the folders it may read); returns a
+``PartLayout``: the PDF bytes, and what later stages need without WeasyPrint — the page count,
+where every anchor and internal link lies, which ids appear on which page, the glyphs each font
+used, and the layout report. A job is plain data and the function has no other input, so parts
+can be laid out in any order, in other processes, or (later) taken from a cache.
+
+The part PDF carries no font files (a finisher empties them) and is not compressed: the join
+subsets each face once for the whole book and compresses once. What WeasyPrint's public API does
+not give is read from its laid-out boxes (``Page._page_box``), as WeasyPrint 70 builds them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+import pydyf  # type: ignore[import-untyped]
+import weasyprint
+from weasyprint.text.ffi import harfbuzz_subset
+from weasyprint.text.fonts import FontConfiguration, get_hb_object_data
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from publish.diagnostics import Diagnostic, error, warning
+from publish.pdf_report import LayoutProblem, SourceMap, inspect_pages
+
+# WeasyPrint reports positions in CSS pixels; PDF user space is in points.
+PX_TO_PT = 0.75
+
+
+@dataclass(frozen=True)
+class PartJob:
+    name: str
+    """``front``, ``chNN``, ``notes`` or ``stamps``; also the part's place in messages."""
+    html: str
+    stylesheet: Path
+    page_css: str
+    base_url: str
+    """The book folder as a ``file://`` URL ending in ``/``: relative image paths resolve from it."""
+    roots: tuple[Path, ...]
+    """The only folders the part may read files from (the book and the bundled styles)."""
+    source: SourceMap
+    inspect: bool = True
+    """Run the layout report (not for stamps, which are margins only)."""
+    bundled_fonts: frozenset[str] = frozenset()
+    """Digests of the bundled font files: those are not sent back with the part."""
+
+
+@dataclass(frozen=True)
+class LinkSpot:
+    page: int
+    rect: tuple[float, float, float, float]
+    """x1, y1, x2, y2 in CSS px from the page's top-left corner."""
+    target: str
+    """An id for an internal link, a URL for an external one."""
+    external: bool = False
+
+
+@dataclass(frozen=True)
+class FontUse:
+    """The glyphs one face drew in a part: widths (1/1000 em) and the text each glyph stands for."""
+
+    widths: Mapping[int, int]
+    to_unicode: Mapping[int, str]
+    digest: str
+    """SHA-256 of the font file."""
+    data: bytes = b""
+    """The font file, unless it is one of the bundled fonts (the join reads those from disk)."""
+
+
+@dataclass(frozen=True)
+class PartLayout:
+    name: str
+    pdf: bytes
+    page_count: int
+    page_size: tuple[float, float]
+    """Trim width and height in CSS px."""
+    blank: tuple[bool, ...]
+    """Per page: a page WeasyPrint left blank to open a section on the right."""
+    anchors: Mapping[str, tuple[int, float, float]]
+    """Id → (page, x, y), the top-left of the element, in CSS px."""
+    links: tuple[LinkSpot, ...]
+    """Links, for the join to point across parts (WeasyPrint's own are dropped)."""
+    ids: tuple[frozenset[str], ...]
+    """Per page: the ids of the elements that have some box on it (a split note counts twice)."""
+    fonts: Mapping[str, FontUse] = field(default_factory=dict)
+    """By PDF resource name (WeasyPrint's hash of the face)."""
+    problems: tuple[LayoutProblem, ...] = ()
+    """The layout report, by page within the part."""
+    diagnostics: tuple[Diagnostic, ...] = ()
+    """Files the part may not read, and the engine's own warnings."""
+
+
+class RefusingFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no type hints
+    """Serves files under the given folders and ``data:`` URLs; refuses files elsewhere and networks.
+
+    WeasyPrint's own fetcher reads any ``file://`` path and any http(s) URL in the HTML: a link
+    marked as an attachment could embed ``/etc/passwd`` in the book.
+    """
+
+    def __init__(self, roots: tuple[Path, ...]) -> None:
+        super().__init__(timeout=1, allow_redirects=False)
+        self.roots = tuple(root.resolve() for root in roots)
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        parts = urlsplit(url)
+        if parts.scheme == "data":
+            return super().fetch(url, headers)
+        if parts.scheme == "file" and parts.netloc in ("", "localhost"):
+            path = Path(url2pathname(unquote(parts.path))).resolve()
+            if any(path.is_relative_to(root) for root in self.roots) and path.is_file():
+                kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
+        self.refused.append(url)
+        raise ValueError(f"publish refuses to read {url}: only files in the book folder may be used")
+
+
+def lay_out_parts(jobs: Sequence[PartJob]) -> list[PartLayout]:
+    """Lay out parts one after another, sharing the parsed stylesheets and the loaded fonts.
+
+    Parsing print.css and loading four font files costs about as much as laying out a short
+    chapter, so a worker takes its chapters in batches rather than one document at a time.
+    """
+    fetcher = RefusingFetcher(tuple(dict.fromkeys(root for job in jobs for root in job.roots)))
+    fonts = FontConfiguration()
+    sheets: dict[tuple[Path, str], list[weasyprint.CSS]] = {}
+    layouts = []
+    for job in jobs:
+        fetcher.refused.clear()
+        fetcher.roots = tuple(root.resolve() for root in job.roots)
+        with _engine_warnings() as engine_messages:
+            key = (job.stylesheet, job.page_css)
+            if key not in sheets:
+                sheets[key] = [
+                    weasyprint.CSS(filename=str(job.stylesheet), url_fetcher=fetcher, font_config=fonts),
+                    weasyprint.CSS(string=job.page_css, font_config=fonts),
+                ]
+            document = weasyprint.HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
+                stylesheets=sheets[key], font_config=fonts)
+            # Without HarfBuzz's subsetter WeasyPrint subsets with fontTools, seconds per part:
+            # then embed whole fonts (dropped by the finisher), since the join subsets once anyway.
+            pdf = document.write_pdf(full_fonts=harfbuzz_subset is None, uncompressed_pdf=True,
+                                     finisher=_drop_font_files)
+        layouts.append(_describe(job, document, pdf, fetcher.refused, engine_messages))
+    return layouts
+
+
+def lay_out_part(job: PartJob) -> PartLayout:
+    return lay_out_parts([job])[0]
+
+
+def _describe(job: PartJob, document: Any, pdf: bytes, refused: list[str], messages: list[str]) -> PartLayout:
+    """Everything later stages need from the laid-out document, as plain data."""
+    pages = list(document.pages)
+    diagnostics = _refusals(refused, job)
+    diagnostics += [warning(job.source.path, 0, 0, "pdf-engine", message)
+                    for message in messages if not _expected(message, refused)]
+    anchors: dict[str, tuple[int, float, float]] = {}
+    links: list[LinkSpot] = []
+    for number, page in enumerate(pages):
+        for name, (x, y, *_rest) in page.anchors.items():
+            anchors.setdefault(name, (number, x, y))
+        for kind, target, rect, box in page.links:
+            # A link is reported for every box inside it; the element's own boxes suffice.
+            if kind in ("internal", "external") and getattr(box, "link", None):
+                x1, y1, x2, y2 = rect
+                links.append(LinkSpot(number, (x1, y1, x2, y2), target, kind == "external"))
+    first = pages[0]
+    return PartLayout(
+        name=job.name, pdf=pdf, page_count=len(pages), page_size=(first.width, first.height),
+        blank=tuple(page._page_box.page_type.blank for page in pages), anchors=anchors,
+        links=tuple(links), ids=tuple(_ids_on_page(page) for page in pages),
+        fonts=_font_uses(document, job.bundled_fonts),
+        problems=tuple(inspect_pages(pages, job.source)) if job.inspect else (),
+        diagnostics=tuple(diagnostics),
+    )
+
+
+def _font_uses(document: Any, bundled: frozenset[str]) -> dict[str, FontUse]:
+    """Glyphs drawn per face; WeasyPrint may hold one face as several fonts (one per size)."""
+    uses: dict[str, FontUse] = {}
+    for font in document.fonts.values():
+        # The face's original file: ``file_content`` holds the part's subset after writing.
+        data = bytes(get_hb_object_data(font.hb_face))
+        digest = hashlib.sha256(data).hexdigest()
+        before = uses.get(font.hash)
+        widths = {**(before.widths if before else {}), **font.widths}
+        to_unicode = {**font.to_unicode, **(before.to_unicode if before else {})}
+        uses[font.hash] = FontUse(widths=widths, to_unicode=to_unicode, digest=digest,
+                                  data=b"" if digest in bundled else data)
+    return uses
+
+
+def _drop_font_files(document: Any, pdf: Any) -> None:
+    """Empty the embedded font files: the join embeds one subset per face for the whole book."""
+    for obj in pdf.objects:
+        extra = getattr(obj, "extra", None)
+        if isinstance(obj, pydyf.Stream) and extra is not None and (
+                "Length1" in extra or extra.get("Subtype") == "/OpenType"):
+            obj.stream = [b""]
+            if "Length1" in extra:
+                extra["Length1"] = 0
+
+
+def _ids_on_page(page: Any) -> frozenset[str]:
+    found: set[str] = set()
+    stack = [page._page_box]
+    while stack:
+        box = stack.pop()
+        element = getattr(box, "element", None)
+        if element is not None and box.element_tag != "html":
+            element_id = element.get("id")
+            if element_id:
+                found.add(element_id)
+        stack.extend(getattr(box, "children", ()))
+    return frozenset(found)
+
+
+def _expected(message: str, refused: list[str]) -> bool:
+    """Messages that say nothing new: links into other parts (the join makes those) and refusals."""
+    return message.startswith("No anchor #") or any(url in message for url in refused)
+
+
+def _refusals(refused: list[str], job: PartJob) -> list[Diagnostic]:
+    problems = []
+    for url in dict.fromkeys(refused):
+        shown = _shown_url(url)
+        where = "is outside the book folder" if urlsplit(url).scheme == "file" else "is not a file of the book"
+        problems.append(error(job.source.path, job.source.line_of(shown), 0, "pdf-fetch-refused",
+                              f"'{shown}' {where}; the PDF uses only files in the book folder "
+                              "(copy it there, or remove the reference)"))
+    return problems
+
+
+def _shown_url(url: str) -> str:
+    parts = urlsplit(url)
+    return url2pathname(unquote(parts.path)) if parts.scheme == "file" else url
+
+
+@contextmanager
+def _engine_warnings() -> Iterator[list[str]]:
+    """WeasyPrint's warnings (an unknown CSS property, an image it cannot read), as messages."""
+    messages: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    logger = logging.getLogger("weasyprint")
+    handler = Collect(level=logging.WARNING)
+    logger.addHandler(handler)
+    propagate = logger.propagate
+    logger.propagate = False
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate

@@ -1,0 +1,120 @@
+"""Page numbers as data: from the parts' page counts to folios, contents, "p. N" and stamps.
+
+Takes page counts and page data of laid-out parts; returns folios, the page each reference is
+printed on, and what is stamped on every page. Pure functions: no layout happens here, which is
+what lets the chapters be laid out in parallel before any page number is known.
+
+Numbering: the front matter is numbered i, ii, iii… (by its own layout: it always opens the
+book); the body 1, 2, 3… from the first chapter. Every part opens on a right-hand page, so a part
+with an odd page count is padded with a blank page, which carries no folio.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from publish.pdf_html import Stamp
+
+_NOTE_ID = re.compile(r"^note-(\d+)$")
+
+
+@dataclass(frozen=True)
+class PartPages:
+    """What the page plan needs from one laid-out part."""
+
+    name: str
+    page_count: int
+    """Pages as laid out; the join adds a blank page when the count is odd."""
+    blank: tuple[bool, ...]
+    ids: tuple[frozenset[str], ...]
+
+    @property
+    def padded_count(self) -> int:
+        return self.page_count + self.page_count % 2
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    front_count: int
+    starts: Mapping[str, int]
+    """Part name → index of its first page in the joined PDF."""
+    total: int
+
+    def folio(self, index: int) -> str:
+        """The number printed on (and shown by a viewer for) the page at ``index``."""
+        if index < self.front_count:
+            return to_roman(index + 1)
+        return str(index - self.front_count + 1)
+
+
+def body_starts(counts: Sequence[int]) -> list[int]:
+    """Arabic page number each body part opens on, given the page counts of the parts."""
+    starts, page = [], 1
+    for count in counts:
+        starts.append(page)
+        page += count + count % 2
+    return starts
+
+
+def plan_pages(parts: Sequence[PartPages]) -> PagePlan:
+    """Parts in reading order, the front matter first."""
+    starts, index = {}, 0
+    for part in parts:
+        starts[part.name] = index
+        index += part.padded_count
+    return PagePlan(front_count=parts[0].padded_count if parts else 0, starts=starts, total=index)
+
+
+def reference_folios(anchors: Mapping[str, Mapping[str, tuple[int, float, float]]],
+                     first_folios: Mapping[str, int]) -> dict[str, str]:
+    """Each note reference id → the folio it is printed on, from each chapter's anchors."""
+    found = {}
+    for part, part_anchors in anchors.items():
+        for anchor, (page, _x, _y) in part_anchors.items():
+            if anchor.startswith("noteref-"):
+                found[anchor] = str(first_folios[part] + page)
+    return found
+
+
+def notes_heads(ids: Sequence[frozenset[str]], note_pages: Mapping[int, int]) -> list[str]:
+    """The running head of each Notes page: which text pages its notes refer to.
+
+    ``note_pages`` maps a note's number to the page its (first) reference is on. The first page
+    of the Notes is an opener and has no running head.
+    """
+    heads = []
+    for number, page_ids in enumerate(ids):
+        pages = sorted({note_pages[int(m.group(1))] for i in page_ids
+                        if (m := _NOTE_ID.match(i)) and int(m.group(1)) in note_pages})
+        if number == 0 or not pages:
+            heads.append("")
+        elif pages[0] == pages[-1]:
+            heads.append(f"Notes to page {pages[0]}")
+        else:
+            heads.append(f"Notes to pages {pages[0]}–{pages[-1]}")
+    return heads
+
+
+def part_stamps(part: PartPages, first_folio: int, heads: Sequence[str] = ()) -> list[Stamp]:
+    """Folio (and head) for each page of a body part, the blank page that pads it included."""
+    stamps = []
+    for page in range(part.padded_count):
+        pad = page >= part.page_count
+        if pad or part.blank[page]:
+            stamps.append(Stamp(folio="", head="", pad=pad))
+        else:
+            stamps.append(Stamp(folio=str(first_folio + page), head=heads[page] if page < len(heads) else ""))
+    return stamps
+
+
+def to_roman(number: int) -> str:
+    values = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
+              (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
+    out = []
+    for value, letters in values:
+        while number >= value:
+            out.append(letters)
+            number -= value
+    return "".join(out)
