@@ -6,6 +6,7 @@ about undefined names) and the one rule that differs between editions: which fil
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,7 +25,10 @@ def styles_dir() -> Path:
     raise FileNotFoundError("the styles folder is missing from this installation of publish")
 
 
+@functools.cache
 def template_environment() -> jinja2.Environment:
+    # One environment per process (cached): compiling the templates again for every chapter cost
+    # a fifth of a second a book; Jinja still reloads a template whose file changed (--watch).
     # Autoescape: an "&" in a title must not break the EPUB's XML. StrictUndefined: a misspelt
     # variable is a bug to see, not an empty string in a printed book.
     return jinja2.Environment(

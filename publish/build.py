@@ -63,7 +63,7 @@ def build_pdf(
     from publish.pdf import write_pdf
 
     target = output or default_output(f"{book.slug}.pdf")
-    problems += write_pdf(book, target, variant=variant)
+    problems += write_pdf(book, target, variant=variant, cache=cache)
     return target, problems
 
 

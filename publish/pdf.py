@@ -30,9 +30,11 @@ from pathlib import Path
 
 from publish import __version__
 from publish.assemble import styles_dir
+from publish.cache import Cache
 from publish.diagnostics import Diagnostic, PublishError, Severity, display_path, warning
 from publish.model import Book, Chapter
 from publish.output import atomic_path
+from publish.pdf_cache import cached, cached_subset
 from publish.pdf_html import (
     BLEED_IN,
     ContentsEntry,
@@ -44,7 +46,7 @@ from publish.pdf_html import (
     stamps_html,
 )
 from publish.pdf_join import JoinInput, Metadata, OutlineEntry, StampSet, join_parts
-from publish.pdf_layout import PartJob, PartLayout, lay_out_part, lay_out_parts
+from publish.pdf_layout import PartJob, PartLayout, lay_out_parts
 from publish.pdf_pages import (
     PagePlan,
     PartPages,
@@ -88,12 +90,14 @@ class Numbers:
     """A stamp for every page of the chapters, the padding pages included."""
 
 
-def write_pdf(book: Book, target: Path, *, variant: str) -> list[Diagnostic]:
+def write_pdf(book: Book, target: Path, *, variant: str, cache: Cache | None = None) -> list[Diagnostic]:
     if variant not in VARIANTS:
         raise ValueError(f"unknown PDF variant {variant!r}")
     settings = _settings(book, variant)
     with_notes = book.config.notes == "book" and bool(book.notes)
-    with _part_runner(len(book.chapters)) as run:
+    with _part_runner(len(book.chapters)) as parallel:
+        # Parts whose inputs are unchanged come from build/.cache; only the rest are laid out.
+        run = cached(parallel, cache, styles_dir())
         LOGGER.info("Step 1 - laying out %d chapters", len(book.chapters))
         chapters = run([_chapter_job(book, chapter, settings) for chapter in book.chapters])
         LOGGER.info("Step 2 - resolving page numbers")
@@ -108,7 +112,8 @@ def write_pdf(book: Book, target: Path, *, variant: str) -> list[Diagnostic]:
     plan = plan_pages([_pages(part) for part in parts])
     stamps = [StampSet(chapter_stamps, _targets(numbers.folios, plan.starts[chapters[0].name]))]
     LOGGER.info("Step 4 - the notes' folios and running heads")
-    stamps += _late_stamps(book, front, back[0] if back else None, numbers, plan, settings)
+    stamps += _late_stamps(book, front, back[0] if back else None, numbers, plan, settings,
+                           cached(lay_out_parts, cache, styles_dir()))
     LOGGER.info("Step 5 - layout report")
     diagnostics = _report(book, parts, plan)
     diagnostics += [d for part in [*parts, *(s.layout for s in stamps)] for d in part.diagnostics]
@@ -118,7 +123,7 @@ def write_pdf(book: Book, target: Path, *, variant: str) -> list[Diagnostic]:
     data = join_parts(JoinInput(
         parts=parts, stamps=stamps, plan=plan, outline=_outline(book, parts, plan),
         metadata=_metadata(book), variant=variant, bleed_px=BLEED_IN * 96 if variant == "print" else 0.0,
-        font_files=settings.font_files,
+        font_files=settings.font_files, subset=cached_subset(cache),
     ))
     with atomic_path(target) as temporary:
         temporary.write_bytes(data)
@@ -139,7 +144,7 @@ def _number_pages(chapters: Sequence[PartLayout]) -> Numbers:
 
 
 def _late_stamps(book: Book, front: PartLayout, notes: PartLayout | None, numbers: Numbers,
-                 plan: PagePlan, settings: Settings) -> list[StampSet]:
+                 plan: PagePlan, settings: Settings, run: RunParts) -> list[StampSet]:
     """The Notes' folios and running heads (which pages their notes refer to), and the crop
     marks of the blank page that may end the front matter (which prints its own folios)."""
     front_pages = _pages(front)
@@ -154,7 +159,7 @@ def _late_stamps(book: Book, front: PartLayout, notes: PartLayout | None, number
         targets += _targets(notes_stamps, plan.starts[notes.name])
     if all(target is None for target in targets):
         return []
-    return [StampSet(lay_out_part(_stamps_job(book, "late-stamps", stamps, settings)), targets)]
+    return [StampSet(run([_stamps_job(book, "late-stamps", stamps, settings)])[0], targets)]
 
 
 def single_html(book: Book, variant: str) -> str:

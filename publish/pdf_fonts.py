@@ -12,7 +12,7 @@ Glyph ids are kept as they are (``retain_gids``): each part's text shows glyphs 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from fontTools import subset  # type: ignore[import-untyped]
@@ -47,6 +47,8 @@ class SharedFonts:
     widths: dict[str, dict[int, int]] = field(default_factory=dict)
     to_unicode: dict[str, dict[int, str]] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
+    subset: Callable[[bytes, set[int]], bytes] = field(default=lambda data, glyphs: subset_font(data, glyphs))
+    """How a face is cut down to its glyphs (the build passes a cached one)."""
 
 
 def share_fonts(fonts: SharedFonts, page: DictionaryObject) -> None:
@@ -93,7 +95,7 @@ def embed_fonts(fonts: SharedFonts) -> None:
         cid_template = resolve_dict(resolve_array(template["/DescendantFonts"])[0])
         descriptor_template = resolve_dict(cid_template["/FontDescriptor"])
         font_file = StreamObject()
-        data = subset_font(fonts.files[name], set(widths) | {0})
+        data = fonts.subset(fonts.files[name], set(widths) | {0})
         font_file.set_data(data)
         font_file[NameObject("/Length1")] = NumberObject(len(data))
         ascent = int(descriptor_template.get("/Ascent", 800))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from pypdf import PageObject, PdfReader, PdfWriter
@@ -39,6 +39,7 @@ from publish.pdf_fonts import (
     resolve_array,
     resolve_dict,
     share_fonts,
+    subset_font,
 )
 from publish.pdf_layout import PX_TO_PT, PartLayout
 from publish.pdf_pages import PagePlan
@@ -86,11 +87,12 @@ class JoinInput:
     bleed_px: float
     font_files: Mapping[str, bytes]
     """Bundled font files by SHA-256."""
+    subset: Callable[[bytes, set[int]], bytes] = subset_font
 
 
 def join_parts(spec: JoinInput) -> bytes:
     writer = PdfWriter()
-    fonts = SharedFonts(writer)
+    fonts = SharedFonts(writer, subset=spec.subset)
     anchors = _global_anchors(spec)
     for part in spec.parts:
         reader = PdfReader(io.BytesIO(part.pdf))
