@@ -58,12 +58,13 @@ def build_epub(
 
 def build_pdf(
     book_dir: Path, output: Path | None = None, *, variant: str = "digital", cache: Cache | None = None,
+    jobs: int | None = None,
 ) -> tuple[Path, list[Diagnostic]]:
     book, problems = read_book(book_dir, cache)
     from publish.pdf import write_pdf
 
     target = output or default_output(f"{book.slug}.pdf")
-    problems += write_pdf(book, target, variant=variant, cache=cache)
+    problems += write_pdf(book, target, variant=variant, cache=cache, workers=jobs)
     return target, problems
 
 

@@ -52,9 +52,12 @@ class Cache:
             raw = path.read_bytes()
         except OSError:
             return None
-        # Each entry starts with its own key: a truncated, swapped or foreign file is not trusted.
-        header = key.encode("ascii") + b"\n"
-        return raw[len(header):] if raw.startswith(header) else None
+        # Each entry starts with its own key and the digest of its data: a truncated, damaged,
+        # swapped or foreign file is not trusted.
+        header, _, data = raw.partition(b"\n")
+        if header != _header(key, data):
+            return None
+        return data
 
     def put_bytes(self, kind: str, key: str, data: bytes) -> None:
         path = self._path(kind, key)
@@ -62,7 +65,7 @@ class Cache:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as handle:
-                handle.write(key.encode("ascii") + b"\n" + data)
+                handle.write(_header(key, data) + b"\n" + data)
             os.replace(name, path)
         except OSError:
             # A cache that cannot be written only costs time: the build goes on without it.
@@ -70,6 +73,10 @@ class Cache:
 
     def _path(self, kind: str, key: str) -> Path:
         return self.root / kind / key[:2] / key
+
+
+def _header(key: str, data: bytes) -> bytes:
+    return f"{key} {hashlib.sha256(data).hexdigest()}".encode("ascii")
 
 
 @cache

@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     pdf.add_argument("--variant", choices=("digital", "print"), default="digital",
                      help="digital: trim size, clickable links (default); print: bleed and crop marks for the printer")
     pdf.add_argument("--strict", action="store_true", help="fail on warnings, the layout report included")
+    pdf.add_argument("--jobs", type=positive, metavar="N", help="lay out in N processes (default: one per core)")
+    pdf.add_argument("--html-only", type=Path, metavar="FILE",
+                     help="write the whole book as one HTML document for WeasyPrint instead (for benchmarks)")
     proof = add("proof", run_proof, "proof one chapter as it will stand in the book, with editorial flags")
     proof.add_argument("chapter", metavar="CHAPTER",
                        help="chapter number (7), file name, path, or a unique part of its name (tatarstan)")
@@ -108,8 +111,16 @@ def run_epub(args: argparse.Namespace) -> int:
 def run_pdf(args: argparse.Namespace) -> int:
     from publish.build import build_pdf, open_cache
 
+    if args.html_only:
+        from publish.build import read_book
+        from publish.output import write_atomic
+        from publish.pdf import single_html
+
+        book, diagnostics = read_book(book_folder(args.book), open_cache(args.cache))
+        write_atomic(args.html_only, single_html(book, args.variant).encode("utf-8"))
+        return report_written([args.html_only], diagnostics, strict=args.strict)
     target, diagnostics = build_pdf(book_folder(args.book), args.output, variant=args.variant,
-                                    cache=open_cache(args.cache))
+                                    cache=open_cache(args.cache), jobs=args.jobs)
     return report_written([target], diagnostics, strict=args.strict)
 
 
@@ -179,6 +190,12 @@ def report_written(
     for target in targets:
         print(f"wrote {display_path(target)}")
     return 1 if has_errors(diagnostics, strict=strict) else 0
+
+
+def positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not '{text}'")
+    return int(text)
 
 
 def book_folder(path: Path) -> Path:

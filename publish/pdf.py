@@ -90,12 +90,15 @@ class Numbers:
     """A stamp for every page of the chapters, the padding pages included."""
 
 
-def write_pdf(book: Book, target: Path, *, variant: str, cache: Cache | None = None) -> list[Diagnostic]:
+def write_pdf(
+    book: Book, target: Path, *, variant: str, cache: Cache | None = None, workers: int | None = None,
+) -> list[Diagnostic]:
+    """Typeset ``book`` into ``target`` with ``workers`` processes (default: one per core; 1: this one)."""
     if variant not in VARIANTS:
         raise ValueError(f"unknown PDF variant {variant!r}")
     settings = _settings(book, variant)
     with_notes = book.config.notes == "book" and bool(book.notes)
-    with _part_runner(len(book.chapters)) as parallel:
+    with _part_runner(min(workers or os.cpu_count() or 1, len(book.chapters))) as parallel:
         # Parts whose inputs are unchanged come from build/.cache; only the rest are laid out.
         run = cached(parallel, cache, styles_dir())
         LOGGER.info("Step 1 - laying out %d chapters", len(book.chapters))
@@ -184,9 +187,8 @@ def single_html(book: Book, variant: str) -> str:
 
 
 @contextmanager
-def _part_runner(most_parts: int) -> Iterator[RunParts]:
-    """Lay out parts in one worker process per core; in this process when there is no gain."""
-    workers = min(os.cpu_count() or 1, most_parts)
+def _part_runner(workers: int) -> Iterator[RunParts]:
+    """Lay out parts in ``workers`` processes; in this process when there is one."""
     if workers <= 1:
         yield lay_out_parts
         return
