@@ -8,9 +8,11 @@ engine.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from publish import __version__
@@ -108,6 +110,31 @@ def run_epub(args: argparse.Namespace) -> int:
     return report_written([target], diagnostics, strict=args.strict)
 
 
+@contextlib.contextmanager
+def progress() -> Iterator[None]:
+    """On a terminal, one self-rewriting status line from the PDF stages; nothing otherwise."""
+    if not sys.stderr.isatty():
+        yield
+        return
+
+    class StatusLine(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            sys.stderr.write("\r\033[K" + record.getMessage()[:100])
+            sys.stderr.flush()
+
+    logger = logging.getLogger("publish.pdf")
+    handler = StatusLine()
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        sys.stderr.write("\r\033[K")
+
+
 def run_pdf(args: argparse.Namespace) -> int:
     from publish.build import build_pdf, open_cache
 
@@ -119,8 +146,9 @@ def run_pdf(args: argparse.Namespace) -> int:
         book, diagnostics = read_book(book_folder(args.book), open_cache(args.cache))
         write_atomic(args.html_only, single_html(book, args.variant).encode("utf-8"))
         return report_written([args.html_only], diagnostics, strict=args.strict)
-    target, diagnostics = build_pdf(book_folder(args.book), args.output, variant=args.variant,
-                                    cache=open_cache(args.cache), jobs=args.jobs)
+    with progress():
+        target, diagnostics = build_pdf(book_folder(args.book), args.output, variant=args.variant,
+                                        cache=open_cache(args.cache), jobs=args.jobs)
     return report_written([target], diagnostics, strict=args.strict)
 
 
@@ -130,7 +158,8 @@ def run_build(args: argparse.Namespace) -> int:
     book = book_folder(args.book)
     cache = open_cache(args.cache)
     epub, epub_diagnostics = build_epub(book, cache=cache)
-    pdf, pdf_diagnostics = build_pdf(book, variant=args.variant, cache=cache)
+    with progress():
+        pdf, pdf_diagnostics = build_pdf(book, variant=args.variant, cache=cache)
     # Both editions read the same sources: show each source warning once.
     diagnostics = list(dict.fromkeys(epub_diagnostics + pdf_diagnostics))
     return report_written([epub, pdf], diagnostics, strict=args.strict)

@@ -204,6 +204,8 @@ def _part_runner(workers: int) -> Iterator[RunParts]:
             results: dict[int, PartLayout] = {}
             for batch, future in futures:
                 results.update(zip(batch, future.result(), strict=True))
+                LOGGER.info("laid out %d of %d parts, %d pages so far", len(results), len(jobs),
+                            sum(part.page_count for part in results.values()))
             return [results[i] for i in range(len(jobs))]
 
         yield run

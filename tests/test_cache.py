@@ -159,3 +159,10 @@ def test_a_corrupt_or_foreign_cache_is_rebuilt_not_trusted(book: Path) -> None:
             entry.write_bytes(data.split(b"\n", 1)[0] + b"\nnot json, not a pdf")
     assert build(book, "rebuilt.pdf") == good
     assert epub(book, "rebuilt.epub") == epub(book, "reference.epub", "--no-cache")
+
+
+def test_progress_stays_quiet_when_output_is_not_a_terminal(book: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    build(book, "quiet.pdf")
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert captured.out == "wrote quiet.pdf\n"
