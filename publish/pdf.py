@@ -46,7 +46,6 @@ from publish.pdf_html import (
     stamps_html,
 )
 from publish.pdf_join import JoinInput, Metadata, OutlineEntry, StampSet, join_parts
-from publish.pdf_layout import PartJob, PartLayout, lay_out_parts
 from publish.pdf_pages import (
     PagePlan,
     PartPages,
@@ -56,7 +55,7 @@ from publish.pdf_pages import (
     plan_pages,
     reference_folios,
 )
-from publish.pdf_report import SourceMap
+from publish.pdf_parts import PartJob, PartLayout, SourceMap
 
 VARIANTS = ("digital", "print")
 # Progress, WeasyPrint-style: "Step N - ..." at INFO; silent unless a caller configures logging.
@@ -184,6 +183,14 @@ def single_html(book: Book, variant: str) -> str:
                      .rsplit("</body>", 1)[0] + "</div>" for part in parts)
     head = parts[0].split("<body", 1)[0].replace("</head>", f"<style>{css}\n{settings.page_css}</style></head>")
     return f"{head}<body>{bodies}</body></html>"
+
+
+def lay_out_parts(jobs: Sequence[PartJob]) -> list[PartLayout]:
+    """Lay out parts in this process. WeasyPrint is imported here, only once a part is not cached:
+    the import alone costs about a second, the whole of a rebuild that changed nothing."""
+    from publish.pdf_layout import lay_out_parts as lay_out
+
+    return lay_out(jobs)
 
 
 @contextmanager

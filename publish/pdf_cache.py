@@ -22,8 +22,7 @@ from urllib.request import url2pathname
 
 from publish.cache import Cache
 from publish.diagnostics import Diagnostic, Severity
-from publish.pdf_layout import FontUse, LinkSpot, PartJob, PartLayout
-from publish.pdf_report import LayoutProblem
+from publish.pdf_parts import FontUse, LayoutProblem, LinkSpot, PartJob, PartLayout
 
 RunParts = Callable[[Sequence[PartJob]], list[PartLayout]]
 KIND = "layout"

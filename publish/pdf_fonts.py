@@ -28,7 +28,7 @@ from pypdf.generic import (
     StreamObject,
 )
 
-from publish.pdf_layout import FontUse
+from publish.pdf_parts import FontUse
 
 # Shaping happened in WeasyPrint; a PDF viewer only draws glyphs, so layout tables are dead weight.
 _DROPPED_TABLES = ("GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "DSIG", "STAT", "kern", "morx")

@@ -41,8 +41,8 @@ from publish.pdf_fonts import (
     share_fonts,
     subset_font,
 )
-from publish.pdf_layout import PX_TO_PT, PartLayout
 from publish.pdf_pages import PagePlan
+from publish.pdf_parts import PX_TO_PT, PartLayout
 
 # Links a reader may follow out of the book; anything else (file:, javascript:) is dropped.
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")

@@ -16,9 +16,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import mimetypes
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -31,73 +30,14 @@ from weasyprint.text.fonts import FontConfiguration, get_hb_object_data
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from publish.diagnostics import Diagnostic, error, warning
-from publish.pdf_report import LayoutProblem, SourceMap, inspect_pages
 
 # WeasyPrint reports positions in CSS pixels; PDF user space is in points.
-PX_TO_PT = 0.75
-
-
-@dataclass(frozen=True)
-class PartJob:
-    name: str
-    """``front``, ``chNN``, ``notes`` or ``stamps``; also the part's place in messages."""
-    html: str
-    stylesheet: Path
-    page_css: str
-    base_url: str
-    """The book folder as a ``file://`` URL ending in ``/``: relative image paths resolve from it."""
-    roots: tuple[Path, ...]
-    """The only folders the part may read files from (the book and the bundled styles)."""
-    source: SourceMap
-    inspect: bool = True
-    """Run the layout report (not for stamps, which are margins only)."""
-    bundled_fonts: frozenset[str] = frozenset()
-    """Digests of the bundled font files: those are not sent back with the part."""
-
-
-@dataclass(frozen=True)
-class LinkSpot:
-    page: int
-    rect: tuple[float, float, float, float]
-    """x1, y1, x2, y2 in CSS px from the page's top-left corner."""
-    target: str
-    """An id for an internal link, a URL for an external one."""
-    external: bool = False
-
-
-@dataclass(frozen=True)
-class FontUse:
-    """The glyphs one face drew in a part: widths (1/1000 em) and the text each glyph stands for."""
-
-    widths: Mapping[int, int]
-    to_unicode: Mapping[int, str]
-    digest: str
-    """SHA-256 of the font file."""
-    data: bytes = b""
-    """The font file, unless it is one of the bundled fonts (the join reads those from disk)."""
-
-
-@dataclass(frozen=True)
-class PartLayout:
-    name: str
-    pdf: bytes
-    page_count: int
-    page_size: tuple[float, float]
-    """Trim width and height in CSS px."""
-    blank: tuple[bool, ...]
-    """Per page: a page WeasyPrint left blank to open a section on the right."""
-    anchors: Mapping[str, tuple[int, float, float]]
-    """Id → (page, x, y), the top-left of the element, in CSS px."""
-    links: tuple[LinkSpot, ...]
-    """Links, for the join to point across parts (WeasyPrint's own are dropped)."""
-    ids: tuple[frozenset[str], ...]
-    """Per page: the ids of the elements that have some box on it (a split note counts twice)."""
-    fonts: Mapping[str, FontUse] = field(default_factory=dict)
-    """By PDF resource name (WeasyPrint's hash of the face)."""
-    problems: tuple[LayoutProblem, ...] = ()
-    """The layout report, by page within the part."""
-    diagnostics: tuple[Diagnostic, ...] = ()
-    """Files the part may not read, and the engine's own warnings."""
+from publish.pdf_parts import PX_TO_PT as PX_TO_PT
+from publish.pdf_parts import FontUse as FontUse
+from publish.pdf_parts import LinkSpot as LinkSpot
+from publish.pdf_parts import PartJob as PartJob
+from publish.pdf_parts import PartLayout as PartLayout
+from publish.pdf_report import inspect_pages
 
 
 class RefusingFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no type hints

@@ -10,70 +10,18 @@ part: only the join knows the folio a page will carry, so it words the final dia
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from functools import cached_property
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from weasyprint.formatting_structure import boxes
 
+from publish.pdf_parts import LayoutProblem as LayoutProblem
+from publish.pdf_parts import SourceMap as SourceMap
+
 # Half a point: less than any visible overhang, more than rounding in the line breaker.
 TOLERANCE_PX = 0.7
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-
-
-@dataclass(frozen=True)
-class SourceMap:
-    """Where a part's content came from, to point each problem at a file and line."""
-
-    path: str
-    text: str = ""
-    places: Mapping[str, tuple[str, int]] = field(default_factory=dict)
-    """Element id → (path, line), for notes and headings, whose lines the model knows."""
-
-    def line_of(self, needle: str) -> int:
-        """Line of the first occurrence of ``needle`` in the source, ignoring case; 0 if absent."""
-        index = self.text.lower().find(needle.lower()) if needle else -1
-        return self.text.count("\n", 0, index) + 1 if index >= 0 else 0
-
-    def locate(self, element_id: str, text: str) -> tuple[str, int]:
-        """The source place of some typeset text, found inside the element with ``element_id``."""
-        if element_id in self.places:
-            return self.places[element_id]
-        return self.path, self._find_text(text)
-
-    @cached_property
-    def _letters(self) -> tuple[str, list[int]]:
-        # Typography changed quotes, dashes and spaces; letters and digits are what survive.
-        kept, lines, line = [], [], 1
-        for ch in self.text:
-            if ch == "\n":
-                line += 1
-            elif ch.isalnum():
-                kept.append(ch.lower())
-                lines.append(line)
-        return "".join(kept), lines
-
-    def _find_text(self, text: str) -> int:
-        letters, lines = self._letters
-        wanted = "".join(ch.lower() for ch in text if ch.isalnum())
-        for start, length in ((0, 48), (0, 20), (len(wanted) // 2, 20)):
-            needle = wanted[start : start + length]
-            if len(needle) >= 8:
-                index = letters.find(needle)
-                if index >= 0:
-                    return lines[index]
-        return 0
-
-
-@dataclass(frozen=True)
-class LayoutProblem:
-    page: int
-    """0-based page within the part."""
-    path: str
-    line: int
-    code: str
-    message: str
 
 
 @dataclass(frozen=True)

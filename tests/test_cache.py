@@ -166,3 +166,17 @@ def test_progress_stays_quiet_when_output_is_not_a_terminal(book: Path, capsys: 
     captured = capsys.readouterr()
     assert captured.err == ""
     assert captured.out == "wrote quiet.pdf\n"
+
+
+def test_epub_and_a_cached_pdf_never_import_the_pdf_engine(book: Path) -> None:
+    """Importing WeasyPrint costs about a second: only laying out a page may pay it."""
+    import subprocess
+    import sys
+
+    build(book, "warm.pdf")
+    script = ("import sys; from publish.cli import main; "
+              "codes = [main(['epub', '--book', sys.argv[1], '-o', 'x.epub']), "
+              "main(['pdf', '--book', sys.argv[1], '-o', 'x.pdf'])]; "
+              "print(codes, 'weasyprint' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", script, str(book)], capture_output=True, text=True, check=True)
+    assert result.stdout.splitlines()[-1] == "[0, 0] False"
