@@ -9,6 +9,8 @@ build never pays for importing the PDF engine.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +23,8 @@ from publish.model import Book, Chapter
 from publish.render import ChapterSource, count_notes, render_chapter
 
 if TYPE_CHECKING:
+    from multiprocessing.pool import Pool
+
     from publish.proof import Stamp
 
 OUTPUT_DIR = Path("build")
@@ -132,6 +136,33 @@ def proof_html(job: ProofJob, target: Path, *, live_reload: bool = False) -> Pat
     from publish.proof_html import write_proof_html
 
     return write_proof_html(job.book, job.chapter, job.flags, job.stamp, target, live_reload=live_reload)
+
+
+@contextmanager
+def proof_engine(wanted: bool = True) -> Iterator[Pool | None]:
+    """The processes a proof PDF is laid out in, started now: they import WeasyPrint (about a
+    second) while the chapter is read and checked. None when no PDF is wanted."""
+    if not wanted:
+        yield None
+        return
+    from publish.pdf_proof import start_engine
+
+    with start_engine() as engine:
+        yield engine
+
+
+def proof_pdf(job: ProofJob, target: Path, cache: Cache | None = None, engine: Pool | None = None) -> Path:
+    """Step 2 (PDF) - the chapter as the book sets it, with its notes, the stamp and the flags.
+
+    Its folios are the full edition's: the page counts of the chapters before it come from
+    ``cache`` (recorded by ``publish pdf``), or are laid out and recorded when missing. Laid out
+    in ``engine`` (``proof_engine``), or in processes started for it. An error (a file the book
+    may not read) stops the proof; layout warnings are ``publish pdf``'s to report.
+    """
+    from publish.pdf_proof import write_proof_pdf
+
+    write_proof_pdf(job.book, job.chapter, job.sources, job.stamp.text, target, cache=cache, engine=engine)
+    return target
 
 
 def proof_output(chapter_stem: str, suffix: str) -> Path:

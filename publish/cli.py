@@ -14,9 +14,13 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from publish import __version__
 from publish.diagnostics import Diagnostic, PublishError, display_path, has_errors, summarize
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import Pool
 
 DEFAULT_BOOK = Path("manuscript")
 
@@ -167,6 +171,15 @@ def run_build(args: argparse.Namespace) -> int:
 
 def run_proof(args: argparse.Namespace) -> int:
     from publish import build
+
+    # The PDF's layout processes start first: importing WeasyPrint takes them about a second,
+    # while this process reads and checks the chapter.
+    with build.proof_engine(wanted=not args.html) as engine:
+        return proof_chapter(args, engine)
+
+
+def proof_chapter(args: argparse.Namespace, engine: Pool | None) -> int:
+    from publish import build
     from publish.proof import ChapterChoiceError
 
     book_dir = book_folder(args.book)
@@ -184,7 +197,7 @@ def run_proof(args: argparse.Namespace) -> int:
             outputs.append(build.proof_html(job, html_target, live_reload=args.watch))
         if not args.html:
             pdf_target = args.output or build.proof_output(job.chapter.stem, ".pdf")
-            outputs.append(build.proof_pdf(job, pdf_target))
+            outputs.append(build.proof_pdf(job, pdf_target, build.open_cache(args.cache), engine))
         return outputs, job.problems + job.flags
 
     outputs, diagnostics = make_proof()

@@ -104,6 +104,7 @@ def write_pdf(
         chapters = run([_chapter_job(book, chapter, settings) for chapter in book.chapters])
         LOGGER.info("Step 2 - resolving page numbers")
         numbers = _number_pages(chapters)
+        _record_page_counts(book, chapters, settings, cache)
         LOGGER.info("Step 3 - laying out the front matter, the notes and the chapters' folios")
         jobs = [_front_job(book, _contents(book, numbers, with_notes), settings),
                 _stamps_job(book, "chapter-stamps", numbers.folios, settings)]
@@ -342,3 +343,12 @@ def _report(book: Book, parts: Sequence[PartLayout], plan: PagePlan) -> list[Dia
                                      f"{what} is not in the typeset book"))
     return sorted(found, key=lambda d: (d.path, d.line, d.message))
 
+
+def _record_page_counts(book: Book, chapters: Sequence[PartLayout], settings: Settings, cache: Cache | None) -> None:
+    """For ``publish proof``: each chapter's page count into the build cache, keyed by the chapter's
+    Markdown and the print settings, so a proof finds its folios without laying out the chapters
+    before it (``pdf_proof.record_page_counts``; nothing is stored without a cache)."""
+    if cache is not None:
+        from publish.pdf_proof import record_page_counts
+
+        record_page_counts(book, settings, [part.page_count for part in chapters], cache)

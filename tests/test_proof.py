@@ -1,15 +1,24 @@
-"""`publish proof`: choosing a chapter, editorial flags on input that has each defect, the web page."""
+"""`publish proof`: choosing a chapter, editorial flags on input that has each defect, the web page,
+and the proof PDF read back with pypdf and compared page by page with the full edition."""
 
 from __future__ import annotations
 
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from lxml import html
+from pypdf import PdfReader
 
+from publish.build import ProofJob, build_pdf, prepare_proof, proof_pdf
+from publish.cache import Cache
 from publish.cli import main
 from publish.editorial import flag_chapter
 from publish.manuscript import load_book
+from publish.pdf_html import choose_scale
 
 DATA = Path(__file__).parent / "data"
 FLAGS_BOOK = DATA / "proof-flags"
@@ -108,3 +117,194 @@ def test_html_proof_numbers_notes_as_the_book_and_highlights_flags(tmp_path: Pat
     assert expected <= set(codes)
     assert "PROOF" in page.findtext(".//header") and "02-flags.md" in page.findtext(".//header")
     assert page.findtext(".//style").count("data:font/ttf;base64,") == 4
+
+
+# ---- The proof PDF -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Typeset:
+    reader: PdfReader
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.reader.page_labels)
+
+    def text(self, index: int) -> str:
+        return self.reader.pages[index].extract_text()
+
+
+@dataclass(frozen=True)
+class Proof(Typeset):
+    job: ProofJob
+
+    @property
+    def marks(self) -> list[str]:
+        """What the proof adds to a page: its stamp and the flag labels ("tk (l. 9)")."""
+        labels = re.findall(r'<span class="flag-text">([^<]*)</span>',
+                            self.job.chapter.html + "".join(n.html for n in self.job.chapter.notes))
+        return [self.job.stamp.text, *labels]
+
+    def book_text(self, index: int) -> str:
+        """The page's text without the proof's marks, spaces left out (labels break across lines)."""
+        text = squeeze(self.text(index))
+        for mark in self.marks:
+            text = text.replace(squeeze(mark), "")
+        return text
+
+
+def squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+def typeset_book(book_dir: Path, out: Path, cache: Cache | None) -> Typeset:
+    target, _ = build_pdf(book_dir, out, cache=cache)
+    return Typeset(PdfReader(target))
+
+
+def typeset_proof(book_dir: Path, chapter: str, out: Path, cache: Cache | None) -> Proof:
+    job = prepare_proof(book_dir, chapter)
+    return Proof(PdfReader(proof_pdf(job, out, cache)), job)
+
+
+def runs(typeset: Typeset, index: int) -> list[tuple[str, float]]:
+    """(text, x in points) of every text run on a page."""
+    found = []
+
+    def visit(text: str, cm: list[float], tm: list[float], _font: object, _size: float) -> None:
+        if text.strip():
+            found.append((text, tm[4] * cm[0] + cm[4]))
+
+    typeset.reader.pages[index].extract_text(visitor_text=visit)
+    return found
+
+
+def assert_pages_match_the_book(proof: Proof, book: Typeset) -> None:
+    """Each of the chapter's pages reads as the book's page with its folio, head and text."""
+    chapter_pages = [i for i, label in enumerate(proof.labels) if label.isdigit()]
+    assert chapter_pages
+    for index in chapter_pages:
+        label = proof.labels[index]
+        book_text = squeeze(book.text(book.labels.index(label)))
+        assert proof.book_text(index) == book_text, f"page {label} differs from the book's"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Typeset, Proof]]:
+    """The full edition, built once with a cache, and then the proof of chapter 7 from that cache."""
+    if not (MANUSCRIPT / "book.toml").is_file():
+        pytest.skip("the default book is not in this checkout")
+    folder = tmp_path_factory.mktemp("proof-pdf")
+    cache = Cache(folder / "cache")
+    book = typeset_book(MANUSCRIPT, folder / "book.pdf", cache)
+    yield book, typeset_proof(MANUSCRIPT, "7", folder / "proof.pdf", cache)
+
+
+def test_proof_shows_the_chapter_with_its_book_wide_notes(built: tuple[Typeset, Proof]) -> None:
+    book, proof = built
+    first = proof.text(0)
+    assert "Chapter 7" in first
+    assert "Belarus — Tatarstan" in " ".join(first.split())
+    notes_start = proof.labels.index("Notes 1")
+    notes = " ".join(proof.text(i) for i in range(notes_start, len(proof.labels)))
+    printed = {int(n): p for n, p in re.findall(r"(?:^|\s)(\d+)\. p\. (\d+)", notes)}
+    assert sorted(printed) == [41, 42, 43, 44, 45]
+    # "p. N" is the page of the reference in the full edition, as its own Notes print it.
+    book_notes = " ".join(book.text(i) for i in range(book.labels.index(proof.labels[0]), len(book.labels)))
+    in_book = {int(n): p for n, p in re.findall(r"(?:^|\s)(\d+)\. p\. (\d+)", book_notes)}
+    assert printed == {n: in_book[n] for n in printed}
+    # Notes to pages: the running heads name the chapter's own pages.
+    heads = re.findall(r"Notes to pages? (\d+)", notes)
+    assert all(head in proof.labels for head in heads)
+
+
+def test_proof_has_no_other_chapters_text(built: tuple[Typeset, Proof]) -> None:
+    _, proof = built
+    text = squeeze(" ".join(proof.text(i) for i in range(len(proof.labels))))
+    loaded, _ = load_book(MANUSCRIPT)
+    assert loaded is not None
+    for chapter in loaded.chapters:
+        opening = squeeze(re.sub(r"<[^>]+>", "", chapter.html))[:60]
+        assert (opening in text) == (chapter.number == 7), chapter.number
+        assert (f"Chapter{chapter.number}" in text) == (chapter.number == 7), chapter.number
+
+
+def test_proof_pages_are_the_books_pages(built: tuple[Typeset, Proof]) -> None:
+    book, proof = built
+    chapter_labels = [label for label in proof.labels if label.isdigit()]
+    opener = book.labels.index(chapter_labels[0])
+    assert "Chapter 7" in book.text(opener)
+    assert len(chapter_labels) == len([i for i in range(opener, len(book.labels))
+                                       if book.labels[i] in chapter_labels])
+    assert_pages_match_the_book(proof, book)
+
+
+def test_proof_stamps_every_page(built: tuple[Typeset, Proof]) -> None:
+    _, proof = built
+    stamp = proof.job.stamp.text
+    assert stamp.startswith("PROOF · 07-belarus-tatarstan.md · ")
+    assert re.search(r" · (git [0-9a-f]+( \+ uncommitted changes)?|not under git)$", stamp)
+    for index in range(len(proof.labels)):
+        assert squeeze(stamp) in squeeze(proof.text(index)), proof.labels[index]
+
+
+def test_proof_flags_sit_in_the_outer_margin(built: tuple[Typeset, Proof]) -> None:
+    _, proof = built
+    codes = {flag.code for flag in proof.job.flags}
+    assert {"sentence-repeated", "quotes-unbalanced"} <= codes
+    assert_flags_in_margin(proof)
+
+
+def assert_flags_in_margin(proof: Proof) -> None:
+    """Every flag label is printed, right of the text block on a right-hand page, left of it on a
+    left-hand one."""
+    config = proof.job.book.config
+    scale = choose_scale(config.trim)
+    width = config.trim[0] * 72
+    labels = proof.marks[1:]
+    assert labels
+    found = []
+    for index in range(len(proof.labels)):
+        recto = index % 2 == 0
+        left = (scale.inside_in if recto else scale.outside_in) * 72
+        right = width - (scale.outside_in if recto else scale.inside_in) * 72
+        page = squeeze(proof.text(index))
+        found += [label for label in labels if squeeze(label) in page]
+        for text, x in runs(proof, index):
+            if re.search(r"\(l\.\s*\d+\)|^(tk|quotes-|sentence-|doubled-|note-)", text.strip()):
+                assert (x > right) if recto else (x < left), (proof.labels[index], text, x)
+    assert sorted(found) == sorted(labels)
+
+
+def test_proof_in_a_never_built_book_has_the_same_folios(
+        built: tuple[Typeset, Proof], tmp_path: Path) -> None:
+    book, proof = built
+    copy = tmp_path / "book"
+    shutil.copytree(MANUSCRIPT, copy)
+    cache = Cache(tmp_path / "empty-cache")
+    fresh = typeset_proof(copy, "7", tmp_path / "fresh.pdf", cache)
+    assert fresh.labels == proof.labels
+    assert_pages_match_the_book(fresh, book)
+    # The chapters before, and this one, were laid out once and recorded: the next proof of this
+    # chapter or the next finds their page counts.
+    assert len([p for p in (tmp_path / "empty-cache" / "pages").rglob("*") if p.is_file()]) == 7
+
+
+def test_proof_of_a_small_book_matches_it_flags_and_notes_included(tmp_path: Path) -> None:
+    """Flags in the text (TK, doubled words, an empty note) and in the notes (a repeated note)."""
+    cache = Cache(tmp_path / "cache")
+    book = typeset_book(FLAGS_BOOK, tmp_path / "book.pdf", cache)
+    proof = typeset_proof(FLAGS_BOOK, "2", tmp_path / "proof.pdf", cache)
+    assert proof.labels[0] == book.labels[book.labels.index("3")] == "3"
+    assert_pages_match_the_book(proof, book)
+    assert_flags_in_margin(proof)
+    notes = " ".join(proof.text(i) for i in range(proof.labels.index("Notes 1"), len(proof.labels)))
+    assert "note-repeated(l.15)" in squeeze(notes)
+    assert re.findall(r"(?:^|\s)(\d+)\. p\. 3", notes) == ["3", "4", "5"]
+
+
+def test_proof_with_footnotes_matches_the_book(tmp_path: Path) -> None:
+    book = typeset_book(DATA / "pdf-footnotes", tmp_path / "book.pdf", None)
+    proof = typeset_proof(DATA / "pdf-footnotes", "2", tmp_path / "proof.pdf", None)
+    assert "Notes 1" not in proof.labels
+    assert_pages_match_the_book(proof, book)

@@ -1,0 +1,652 @@
+"""The proof PDF of one chapter: the chapter as the book sets it, its notes, a stamp and the flags.
+
+Takes the book holding only the proofed chapter, the same chapter with its editorial flags marked
+(``proof.mark_flags``), every chapter source, the stamp's text, the target, the build cache and,
+optionally, an engine (``start_engine``); writes the PDF atomically and returns the layout report
+of the proof's parts, worded with the book's folios.
+
+Folios are the full edition's: a chapter opens on the page that the page counts of all chapters
+before it give. ``publish pdf`` records each chapter's count in the build cache
+(``record_page_counts``, called from ``pdf.write_pdf``) under a key made of cheap inputs — the
+chapter's Markdown, number, first note number and images, and a digest of the print settings —
+so a proof reads the counts without rendering, let alone laying out, any other chapter. A count
+that is missing (a book never built, a chapter edited since) is laid out, in parallel, and
+recorded; it is never guessed.
+
+The one design decision: the proof's pages are the book's. The chapter is laid out from the
+book's own HTML (so it is the very layout ``publish pdf`` caches), and laid out a second time,
+beside it, with an empty element where each flag points, only to learn where the flags fall: an
+element splits the text run around it, and WeasyPrint then sets the spaces of that line a
+fraction of a point differently, which could move a line break. The flags' labels, the stamp and
+the folios are drawn over the pages from a stamps document, as the book draws its folios, so
+they cannot move a line and the layout report never sees them.
+
+WeasyPrint lays everything out in the engine's processes (``start_engine``), which import it as
+they start: ``publish proof`` starts them before it reads the chapter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import math
+import multiprocessing
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from importlib.metadata import version
+from multiprocessing.pool import Pool
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from publish import __version__
+from publish.assemble import styles_dir, template_environment
+from publish.cache import Cache
+from publish.diagnostics import Diagnostic, PublishError, Severity, display_path, warning
+from publish.model import Book, Chapter
+from publish.output import atomic_path
+from publish.pdf import Settings, _batches, _chapter_job, _job, _notes_job, _settings, lay_out_parts
+from publish.pdf_cache import cached_subset, digest_folder, layout_key, read_layout, store_layout
+from publish.pdf_html import Stamp, choose_scale
+from publish.pdf_join import JoinInput, Metadata, OutlineEntry, StampSet, join_parts
+from publish.pdf_pages import PagePlan, PartPages, body_starts, notes_heads, part_stamps, reference_folios
+from publish.pdf_parts import PartJob, PartLayout, SourceMap
+from publish.render import ChapterSource, count_notes, render_chapter
+
+KIND = "pages"
+"""Cache entries: one chapter's page count and number of notes, as ``{"pages": 3, "notes": 5}``."""
+VARIANT = "digital"
+MAX_ENGINE_PROCESSES = 4
+PROOF_CSS = "proof-print.css"
+_FLAG_SPAN = re.compile(r'<span class="flag" data-flag="([^"]*)" title="[^"]*">'
+                        r'<span class="flag-text">([^<]*)</span></span>')
+_ANCHOR_ID = "proof-flag-{}"
+# Local files a chapter's Markdown may show: inline targets, reference definitions, raw src="".
+_LOCAL_REFERENCE = re.compile(r"\]\(\s*<?([^)\s>]+)|^ {0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)|src=[\"']([^\"']+)",
+                              re.MULTILINE)
+_SPACE = re.compile(r"\s")
+_NEXT_SUP = re.compile(r"\s*<sup\b")
+# Flag labels and the stamp: DejaVu Sans (Debian's fonts-dejavu-core) is what WeasyPrint finds on
+# the machines publish runs on; its condensed face fits a code into a book's outer margin.
+LABEL_PT = 5.5
+LABEL_LEADING = 1.2
+LABEL_EM_WIDTH = 0.56
+"""Conservative average advance of DejaVu Sans Condensed, in em, to stack labels without overlap."""
+LABEL_ASCENT_EM = 0.93
+"""DejaVu Sans's ascent."""
+BODY_ASCENT_EM = 0.96
+"""EB Garamond's baseline below the top of an empty inline box, as measured in the typeset book."""
+PT_TO_PX = 96 / 72
+GAP_IN = 0.06
+STAMP_FROM_FOOT_IN = 0.3
+
+
+@dataclass(frozen=True)
+class FlagAnchor:
+    """An editorial flag carried over to the book's HTML."""
+
+    id: str
+    code: str
+    label: str
+    """What the margin says: the flag's code and source line, ``doubled-word (l. 9)``."""
+
+
+@dataclass(frozen=True)
+class MarginLabel:
+    """A flag as the margin shows it, in CSS px from the top-left corner of the text block."""
+
+    top: float
+    """Of the label: its first line on the flagged line, or below the label above it."""
+    text: str
+    code: str
+    caret: tuple[float, float]
+    """Where the tick under the flagged word's end goes: x, y."""
+
+
+@dataclass(frozen=True)
+class ProofPage:
+    """One page of the proof as its stamps document draws it."""
+
+    folio: str
+    head: str
+    pad: bool
+    side: str
+    """``recto`` or ``verso``: which margin is the outer one."""
+    labels: tuple[MarginLabel, ...]
+
+
+def start_engine() -> Pool:
+    """Processes that import WeasyPrint as they start, for laying out a proof's parts in; a
+    ``with`` block terminates them.
+
+    WeasyPrint takes about a second to import, more than laying out a chapter: ``publish proof``
+    starts these first and reads the chapter meanwhile, and its own process never imports it.
+    They are forked once this module is imported, so they only add WeasyPrint to what is here.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    # fork: a process starts from this one's state and imports only what layout adds.
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return context.Pool(engine_size(), initializer=_import_engine)
+
+
+def engine_size() -> int:
+    """Two processes lay out a proof's chapter and its flagged twin side by side; more only speed
+    up laying out the chapters of a book never built, and each costs an import of WeasyPrint."""
+    return min(os.cpu_count() or 1, MAX_ENGINE_PROCESSES)
+
+
+def _import_engine() -> None:
+    import publish.pdf_layout  # noqa: F401  (the import is the work)
+
+
+def write_proof_pdf(
+    book: Book, flagged: Chapter, sources: Sequence[ChapterSource], stamp: str, target: Path,
+    *, cache: Cache | None = None, engine: Pool | None = None,
+) -> list[Diagnostic]:
+    """Typeset the proof of ``book``'s one chapter into ``target``; the layout report is returned."""
+    if engine is None:
+        with start_engine() as own:
+            return write_proof_pdf(book, flagged, sources, stamp, target, cache=cache, engine=own)
+    chapter = book.chapters[0]
+    settings = _settings(book, VARIANT)
+    anchored, anchors = anchor_flags(chapter, flagged)
+    proof_book = replace(book, chapters=(anchored,))
+    styles = styles_dir()
+    run = LayoutRun(engine, cache, digest_folder(styles) if cache is not None else "")
+    # Step 1 - the chapter as the book has it; with its flags' anchors, beside it, when there are
+    # flags in it; and the chapters before it whose page counts are not known yet.
+    css = settings.page_css + proof_css(book) + (styles / PROOF_CSS).read_text(encoding="utf-8")
+    flagged_job = replace(_chapter_job(proof_book, anchored, settings), name=f"{chapter.id}-flags", page_css=css)
+    in_chapter = any(f'id="{anchor_id}"' in flagged_job.html for anchor_id in anchors)
+    counts, keys, missing = known_page_counts(book, sources, settings, cache)
+    earlier = run.start([_chapter_job(book, rendered, settings) for rendered in render_before(book, sources, missing)],
+                        batches=len(missing) and engine_size() * 2)
+    plain = run.start([_chapter_job(book, chapter, settings)])
+    with_flags = run.start([flagged_job]) if in_chapter else None
+    for index, part in zip(missing, earlier(), strict=True):
+        counts[index] = part.page_count
+    [layout] = plain()
+    if cache is not None:
+        # What was laid out here, this chapter included (it is the book's own layout of it): a
+        # proof of a later chapter can count on it.
+        for index in [*missing, len(counts)]:
+            laid = counts[index] if index < len(counts) else layout.page_count
+            store_page_count(cache, keys[index], laid, count_notes(sources[index].text))
+    opening = body_starts([*(c for c in counts if c is not None), layout.page_count])[-1]
+    # Step 2 - the notes, with the folio of each reference ("p. 84").
+    refs = reference_folios({layout.name: layout.anchors}, {layout.name: opening})
+    parts = [layout]
+    if book.config.notes == "book" and chapter.notes:
+        parts += run.start([_notes_job(proof_book, refs, settings)])()
+    # Step 3 - folios, running heads, the stamp and the flags, drawn over every page.
+    pages = proof_pages(proof_book, parts, opening, refs, anchors, with_flags()[0] if with_flags else layout)
+    [stamps] = run.start([_proof_stamps_job(proof_book, pages, stamp, settings, css)])()
+    starts = _starts(parts)
+    plan = PagePlan(front_count=0, starts=starts, total=len(pages))
+    report = _report(parts, starts, opening)
+    if any(d.severity is Severity.ERROR for d in report):
+        raise PublishError(report)
+    # Step 4 - join, label the pages as their folios read, write.
+    outline = [OutlineEntry(f"{chapter.number}. {chapter.title}", 0)]
+    if "notes" in starts:
+        outline.append(OutlineEntry("Notes", starts["notes"]))
+    with _quiet_subsetter():
+        data = join_parts(JoinInput(
+            parts=parts, stamps=[StampSet(stamps, list(range(len(pages))))], plan=plan, outline=outline,
+            metadata=_metadata(book, chapter, stamp), variant=VARIANT, bleed_px=0.0,
+            font_files=settings.font_files, subset=cached_subset(cache),
+        ))
+    data = label_pages(data, opening, layout_pages(layout), starts.get("notes"))
+    with atomic_path(target) as temporary:
+        temporary.write_bytes(data)
+    return report
+
+
+@dataclass(frozen=True)
+class LayoutRun:
+    """Parts laid out in the engine's processes, each served from the cache when it is there."""
+
+    engine: Pool
+    cache: Cache | None
+    styles_digest: str
+
+    def start(self, jobs: Sequence[PartJob], *, batches: int = 0) -> Callable[[], list[PartLayout]]:
+        """Send the jobs not in the cache to the engine (one task per job, or in ``batches`` that
+        share the parsed stylesheets); the function returned waits for them and stores them."""
+        cache = self.cache
+        keys = [layout_key(cache, job, self.styles_digest) for job in jobs] if cache is not None else []
+        found: list[PartLayout | None] = ([read_layout(cache, key) for key in keys] if cache is not None
+                                          else [None] * len(jobs))
+        missing = [index for index, layout in enumerate(found) if layout is None]
+        groups = ([[missing[i] for i in batch] for batch in _batches([jobs[i] for i in missing], batches)]
+                  if batches else [[index] for index in missing])
+        tasks = [(group, self.engine.apply_async(lay_out_parts, ([jobs[i] for i in group],))) for group in groups]
+
+        def wait() -> list[PartLayout]:
+            for group, task in tasks:
+                for index, layout in zip(group, task.get(), strict=True):
+                    if cache is not None:
+                        store_layout(cache, keys[index], layout)
+                    found[index] = layout
+            return [layout for layout in found if layout is not None]
+
+        return wait
+
+
+def known_page_counts(
+    book: Book, sources: Sequence[ChapterSource], settings: Settings, cache: Cache | None,
+) -> tuple[list[int | None], list[str], list[int]]:
+    """The cached page count (or None) of each chapter before ``book``'s one chapter, the keys of
+    those chapters and of that one (last), and the indices of the counts missing.
+
+    Each entry also holds the chapter's number of notes, which gives the next chapter's first
+    note number (in its key) without counting the notes of every chapter in its Markdown.
+    """
+    number = book.chapters[0].number
+    if cache is None:
+        return [None] * (number - 1), [], list(range(number - 1))
+    digest = settings_digest(book, settings)
+    counts: list[int | None] = []
+    keys, first = [], 1
+    for source in sources:
+        keys.append(page_count_key(cache, digest, source, first))
+        if source.number == number:
+            break
+        entry = read_page_entry(cache, keys[-1])
+        counts.append(entry[0] if entry else None)
+        first += entry[1] if entry else count_notes(source.text)
+    return counts, keys, [index for index, count in enumerate(counts) if count is None]
+
+
+def record_page_counts(book: Book, settings: Settings, counts: Sequence[int], cache: Cache) -> None:
+    """Store each chapter's page count (``counts`` in reading order) for later proofs."""
+    digest = settings_digest(book, settings)
+    first = 1
+    for chapter, count in zip(book.chapters, counts, strict=True):
+        source = ChapterSource(chapter.number, chapter.path, display_path(chapter.path), chapter.source)
+        notes = count_notes(source.text)
+        store_page_count(cache, page_count_key(cache, digest, source, first), count, notes)
+        first += notes
+
+
+def store_page_count(cache: Cache, key: str, pages: int | None, notes: int) -> None:
+    if pages is not None and read_page_entry(cache, key) != (pages, notes):
+        cache.put_json(KIND, key, {"pages": pages, "notes": notes})
+
+
+def read_page_entry(cache: Cache, key: str) -> tuple[int, int] | None:
+    """(pages, notes) of a chapter, or None."""
+    stored = cache.get_json(KIND, key)
+    if not isinstance(stored, dict):
+        return None
+    pages, notes = stored.get("pages"), stored.get("notes")
+    if isinstance(pages, int) and pages > 0 and isinstance(notes, int) and notes >= 0:
+        return pages, notes
+    return None
+
+
+def settings_digest(book: Book, settings: Settings) -> str:
+    """Everything about the book that a chapter's page count depends on, beyond the chapter.
+
+    A chapter is laid out alone, always opening on a right-hand page, so its count depends on its
+    own HTML and the print settings only; its HTML on its Markdown, number, first note number (the
+    numbers' widths), images, and on the book's settings (language, the title in the running
+    heads, notes placement, trim): the styles folder (stylesheet, templates, fonts), the page CSS
+    and the whole configuration stand for those. The cache key adds this package's code and the
+    versions of WeasyPrint and the rest.
+    """
+    return hashlib.sha256("\0".join([
+        digest_folder(styles_dir()), settings.page_css, repr(book.config),
+    ]).encode("utf-8")).hexdigest()
+
+
+def page_count_key(cache: Cache, digest: str, source: ChapterSource, first_note: int) -> str:
+    return cache.key(KIND, digest, source.path.name, str(source.number), str(first_note), source.text,
+                     image_digest(source))
+
+
+def render_before(book: Book, sources: Sequence[ChapterSource], indices: Sequence[int]) -> list[Chapter]:
+    """The chapters at ``indices`` (of ``sources``) rendered as the full book renders them."""
+    if not indices:
+        return []
+    numbers = {source.path.name: source.number for source in sources}
+    firsts, first = [], 1
+    for source in sources[: max(indices) + 1]:
+        firsts.append(first)
+        first += count_notes(source.text)
+    rendered = []
+    for index in indices:
+        chapter, _ = render_chapter(sources[index], language=book.config.language, first_note=firsts[index],
+                                    chapter_numbers=numbers, book_root=book.root)
+        rendered.append(chapter)
+    return rendered
+
+
+def image_digest(source: ChapterSource) -> str:
+    """Digest of the local files the chapter's Markdown refers to (an image's size changes pages)."""
+    digest = hashlib.sha256()
+    if "![" not in source.text and "<img" not in source.text.lower():
+        return ""
+    for match in _LOCAL_REFERENCE.finditer(source.text):
+        reference = unquote(next(group for group in match.groups() if group))
+        if urlsplit(reference).scheme or reference.startswith("#") or reference.endswith(".md"):
+            continue
+        path = source.path.parent / reference.split("#", 1)[0]
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        digest.update(reference.encode("utf-8"))
+        digest.update(hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+# ---- Flags ---------------------------------------------------------------------------------
+
+
+def anchor_flags(chapter: Chapter, flagged: Chapter) -> tuple[Chapter, dict[str, FlagAnchor]]:
+    """``chapter`` (the book's rendering) with an empty, identified span where each flag points.
+
+    The flagged rendering's spans are found in its HTML with the text around them, in the body,
+    the title and each note; a flag whose place cannot be found there keeps only its terminal line.
+    """
+    anchors: dict[str, FlagAnchor] = {}
+
+    def carry(marked: str, plain: str) -> str:
+        return _carry_flags(marked, plain, anchors)
+
+    notes = tuple(replace(note, html=carry(marked.html, note.html))
+                  for note, marked in zip(chapter.notes, flagged.notes, strict=True))
+    anchored = replace(chapter, title_html=carry(flagged.title_html, chapter.title_html),
+                       html=carry(flagged.html, chapter.html), notes=notes)
+    return anchored, anchors
+
+
+def _carry_flags(marked: str, plain: str, anchors: dict[str, FlagAnchor]) -> str:
+    offsets: list[tuple[int, FlagAnchor]] = []
+    stripped, last, removed = [], 0, 0
+    for match in _FLAG_SPAN.finditer(marked):
+        stripped.append(marked[last:match.start()])
+        last = match.end()
+        place = match.start() - removed
+        removed += match.end() - match.start()
+        # "(l. 9)" stays on one line of the narrow margin.
+        label = _unescape(match.group(2)).replace("(l. ", "(l.\u00a0")
+        anchor = FlagAnchor(_ANCHOR_ID.format(len(anchors) + len(offsets) + 1), match.group(1), label)
+        offsets.append((place, anchor))
+    if not offsets:
+        return plain
+    stripped.append(marked[last:])
+    text = "".join(stripped)
+    inserts = []
+    for place, anchor in offsets:
+        found = _find_place(text, plain, place)
+        if found is not None:
+            inserts.append((_word_end(plain, found), anchor))
+            anchors[anchor.id] = anchor
+    out, last = [], 0
+    for offset, anchor in sorted(inserts, key=lambda pair: pair[0]):
+        out.append(plain[last:offset])
+        out.append(_anchor_element(plain, offset, anchor.id))
+        last = offset
+    out.append(plain[last:])
+    return "".join(out)
+
+
+def _anchor_element(html: str, offset: int, anchor_id: str) -> str:
+    """An empty element with the anchor's id, invisible to print.css's sibling rule.
+
+    ``sup.noteref + sup.noteref`` (the comma between two references) matches when the previous
+    element is a note reference, text between or not: an anchor put after a reference is then
+    itself a ``sup.noteref``, so the next reference still follows one, and proof-print.css
+    undoes a reference's look (and its comma) on it.
+    """
+    tag, end = "span", offset
+    while (start := html.rfind("<", 0, end)) != -1 and html.startswith("<wbr", start):
+        end = start  # a <wbr/> becomes a zero-width space in print, not an element
+    if start != -1 and html.startswith("</sup>", start):
+        opening = html.rfind("<sup", 0, start)
+        if opening != -1 and 'class="noteref"' in html[opening:html.find(">", opening)]:
+            tag = "sup"
+    classes = "noteref proof-flag-anchor" if tag == "sup" else "proof-flag-anchor"
+    return f'<{tag} class="{classes}" id="{anchor_id}"></{tag}>'
+
+
+def _find_place(text: str, plain: str, place: int) -> int | None:
+    """Where ``place`` in ``text`` lies in ``plain``: equal but for a few characters the flag
+    markers changed, so the text just before (or just after) the place is looked for nearby."""
+    if text == plain:
+        return place
+    for size in (48, 24, 12):
+        before = text[max(0, place - size):place]
+        if len(before) == size or place < size:
+            found = _nearest(plain, before, place)
+            if found is not None:
+                return found + len(before)
+        after = text[place:place + size]
+        if after:
+            found = _nearest(plain, after, place)
+            if found is not None:
+                return found
+    return None
+
+
+def _nearest(plain: str, needle: str, around: int) -> int | None:
+    """The occurrence of ``needle`` in ``plain`` whose position is closest to ``around``."""
+    best: int | None = None
+    start = plain.find(needle, max(0, around - 400 - len(needle)))
+    while start != -1 and start <= around + 400:
+        if best is None or abs(start - around) < abs(best - around):
+            best = start
+        start = plain.find(needle, start + 1)
+    return best
+
+
+def _word_end(html: str, offset: int) -> int:
+    """The first place at or after ``offset`` where an empty element changes nothing in the text.
+
+    That is before the next space, line break or closing tag: between two letters (or a letter
+    and its full stop) a new box would split the run HarfBuzz shapes, losing a kerning pair, and
+    after the space a line break would carry the anchor to the next line. An element met on the
+    way (a note reference) is stepped over whole, and so is a note reference that follows
+    another: print.css's ``sup.noteref + sup.noteref`` puts the comma between them. Never inside
+    a tag or a link (the print markup rewrites a link's text as a whole).
+    """
+    if html.rfind("<", 0, offset) > html.rfind(">", 0, offset):
+        offset = html.find(">", offset) + 1
+    if html.rfind("<a ", 0, offset) > html.rfind("</a>", 0, offset):
+        end = html.find("</a>", offset)
+        offset = end + len("</a>") if end != -1 else len(html)
+    while offset < len(html):
+        if html.startswith("</sup>", offset - len("</sup>")) and (sup := _NEXT_SUP.match(html, offset)):
+            offset = _element_end(html, sup.end() - len("<sup"))
+        elif _SPACE.match(html, offset) or html.startswith(("</", "<br"), offset):
+            break
+        elif html[offset] == "<":
+            offset = _element_end(html, offset)
+        else:
+            offset += 1
+    return offset
+
+
+def _element_end(html: str, start: int) -> int:
+    """The end of the element whose start tag begins at ``start`` (elements of one name do not nest
+    inside inline markup)."""
+    tag_end = html.find(">", start)
+    if tag_end == -1:
+        return len(html)
+    if html[tag_end - 1] == "/":
+        return tag_end + 1
+    name = re.match(r"<([\w:-]+)", html[start:tag_end + 1])
+    close = html.find(f"</{name.group(1)}>", tag_end) if name else -1
+    return close + len(name.group(1)) + 3 if name and close != -1 else tag_end + 1
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
+
+
+# ---- Stamps --------------------------------------------------------------------------------
+
+
+def proof_pages(
+    book: Book, parts: Sequence[PartLayout], opening: int, refs: Mapping[str, str],
+    anchors: Mapping[str, FlagAnchor], flagged: PartLayout,
+) -> list[ProofPage]:
+    """Every page of the proof, padding pages included: its folio, head, side and flag labels.
+
+    The chapter's pages carry the book's folios; the Notes pages carry the book's running heads
+    ("Notes to pages 84–85") and no folio, since where they fall in the book's Notes depends on
+    the notes of every chapter before. The flags in the chapter are placed where ``flagged``, the
+    chapter laid out with their anchors, has them.
+    """
+    scale = choose_scale(book.config.trim)
+    pages: list[ProofPage] = []
+    for part in parts:
+        part_pages = layout_pages(part)
+        if part.name == "notes":
+            note_pages = {note.number: int(refs[note.ref_ids[0]]) for note in book.notes
+                          if note.ref_ids and note.ref_ids[0] in refs}
+            heads = notes_heads(part_pages.ids, note_pages)
+            stamps = [Stamp("", heads[page] if page < len(heads) else "", pad=page >= part.page_count)
+                      for page in range(part_pages.padded_count)]
+        else:
+            stamps = part_stamps(part_pages, opening)
+        flags: dict[int, list[tuple[float, float, FlagAnchor]]] = {}
+        for anchor_id, (page, x, y) in (part if part.name == "notes" else flagged).anchors.items():
+            if anchor_id in anchors:
+                flags.setdefault(page, []).append((y, x, anchors[anchor_id]))
+        for page, stamp in enumerate(stamps):
+            # Parts open on a right-hand page and have an even number of pages.
+            recto = len(pages) % 2 == 0
+            left = (scale.inside_in if recto else scale.outside_in) * 96
+            spots = sorted((y - scale.top_in * 96, x - left, anchor) for y, x, anchor in flags.get(page, []))
+            labels = stack_labels(spots, scale.size_pt, (scale.outside_in - 2 * GAP_IN) * 96)
+            pages.append(ProofPage(stamp.folio, stamp.head, stamp.pad, "recto" if recto else "verso", labels))
+    return pages
+
+
+def stack_labels(
+    spots: Sequence[tuple[float, float, FlagAnchor]], body_pt: float, width_px: float,
+) -> tuple[MarginLabel, ...]:
+    """Labels on the line of their flag (first baselines level), each pushed below the one above
+    when they would meet; ``spots`` are (y, x) of each anchor from the text block, top to bottom."""
+    line_px = LABEL_PT * LABEL_LEADING * PT_TO_PX
+    # An empty inline box's top lies one ascent of the body face above the line's baseline.
+    baseline = BODY_ASCENT_EM * body_pt * PT_TO_PX
+    label_baseline = (LABEL_ASCENT_EM + (LABEL_LEADING - 1) / 2) * LABEL_PT * PT_TO_PX
+    labels, free = [], -math.inf
+    for y, x, anchor in spots:
+        top = max(y + baseline - label_baseline, free)
+        labels.append(MarginLabel(round(top, 2), anchor.label, anchor.code,
+                                  (round(x, 2), round(y + baseline + PT_TO_PX, 2))))
+        free = top + line_px * (_label_lines(anchor.label, width_px) + 0.3)
+    return tuple(labels)
+
+
+def _label_lines(text: str, width_px: float) -> int:
+    """Lines a label will take, breaking at spaces and after hyphens, estimated generously."""
+    per_line = max(1, int(width_px / (LABEL_PT * PT_TO_PX * LABEL_EM_WIDTH)))
+    lines, used = 1, 0
+    for word in text.split(" "):
+        for number, piece in enumerate(re.findall(r"[^-]*-|[^-]+", word)):
+            need = len(piece) + (1 if used and number == 0 else 0)
+            if used and used + need > per_line:
+                lines, used = lines + 1, len(piece)
+            else:
+                used += need
+    return lines
+
+
+def proof_css(book: Book) -> str:
+    """Where the margins are, for the trim; styles/proof-print.css holds the rest."""
+    width, height = book.config.trim
+    scale = choose_scale(book.config.trim)
+    text_width = (width - scale.inside_in - scale.outside_in) * 96
+    label_width = (scale.outside_in - 2 * GAP_IN) * 96
+    stamp_top = (height - scale.top_in - STAMP_FROM_FOOT_IN) * 96
+    rules = [
+        f".recto .proof-flag {{ left: {text_width + GAP_IN * 96:.2f}px; width: {label_width:.2f}px; }}",
+        f".verso .proof-flag {{ left: {-(scale.outside_in - GAP_IN) * 96:.2f}px; width: {label_width:.2f}px; }}",
+        f".proof-stamp {{ top: {stamp_top:.2f}px; width: {(width - 0.5) * 96:.2f}px; }}",
+        f".recto .proof-stamp {{ left: {-(scale.inside_in - 0.25) * 96:.2f}px; }}",
+        f".verso .proof-stamp {{ left: {-(scale.outside_in - 0.25) * 96:.2f}px; }}",
+        f".proof-flag {{ font-size: {LABEL_PT}pt; line-height: {LABEL_LEADING}; }}",
+    ]
+    return "\n".join(rules) + "\n"
+
+
+def _proof_stamps_job(book: Book, pages: Sequence[ProofPage], stamp: str, settings: Settings,
+                      css: str) -> PartJob:
+    html = template_environment().get_template("print/proof-stamps.html").render(
+        language=book.config.language, title="Proof stamps", pages=pages, stamp=stamp)
+    return replace(_job("proof-stamps", html, settings, SourceMap(display_path(book.root)), inspect=False),
+                   page_css=css)
+
+
+# ---- Join and report -----------------------------------------------------------------------
+
+
+def layout_pages(part: PartLayout) -> PartPages:
+    return PartPages(part.name, part.page_count, part.blank, part.ids)
+
+
+def _starts(parts: Sequence[PartLayout]) -> dict[str, int]:
+    starts, index = {}, 0
+    for part in parts:
+        starts[part.name] = index
+        index += layout_pages(part).padded_count
+    return starts
+
+
+def label_pages(data: bytes, opening: int, chapter: PartPages, notes_start: int | None) -> bytes:
+    """Page labels as the folios read: the chapter's from its opening folio, the Notes' as "Notes 1".
+
+    Added as an incremental update of the joined file: nothing else in it is written again.
+    """
+    from pypdf import PdfWriter
+    from pypdf.constants import PageLabelStyle
+
+    writer = PdfWriter(io.BytesIO(data), incremental=True)
+    total = len(writer.pages)
+    writer.set_page_label(0, chapter.padded_count - 1, style=PageLabelStyle.DECIMAL, start=opening)
+    if notes_start is not None and notes_start < total:
+        writer.set_page_label(notes_start, total - 1, style=PageLabelStyle.DECIMAL, prefix="Notes ", start=1)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@contextmanager
+def _quiet_subsetter() -> Iterator[None]:
+    """fontTools warns that it drops DejaVu's FFTM table (FontForge's timestamps), which no
+    reader needs; the proof's marks are set in DejaVu, so the warning would come with every proof."""
+    logger = logging.getLogger("fontTools.subset")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _report(parts: Sequence[PartLayout], starts: Mapping[str, int], opening: int) -> list[Diagnostic]:
+    found = []
+    for part in parts:
+        for problem in part.problems:
+            where = f"page {opening + problem.page}" if part.name != "notes" else f"Notes page {problem.page + 1}"
+            found.append(warning(problem.path, problem.line, 0, problem.code, f"{where}: {problem.message}"))
+        found += part.diagnostics
+    return found
+
+
+def _metadata(book: Book, chapter: Chapter, stamp: str) -> Metadata:
+    config = book.config
+    return Metadata(
+        title=f"Proof: {chapter.number}. {chapter.title}", author=config.author, subject=stamp,
+        language=config.language, date=config.date, identifier=f"{config.identifier}#proof-{chapter.id}",
+        producer=f"publish {__version__} (WeasyPrint {version('weasyprint')}, pypdf {version('pypdf')})",
+    )
