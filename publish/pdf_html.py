@@ -204,6 +204,9 @@ def print_markup(fragment: str) -> str:
         inner = _URL_NO_BREAK_AFTER.sub(lambda m: m.group() + WORD_JOINER, match.group(3))
         return match.group(1) + inner + match.group(4)
 
+    # Only references with nothing between them get a separating comma ("127,128"); CSS's "+"
+    # would also match two references with words between them.
+    fragment = fragment.replace('</sup><sup class="noteref">', '</sup><sup class="noteref noteref-next">')
     fragment = _SELF_CLOSED.sub(lambda m: f"<{m.group(1)}{m.group(2) or ''}></{m.group(1)}>", fragment)
     fragment = _BARE_URL_LINK.sub(_mark_url, fragment)
     fragment = _SCHEMELESS_URL.sub(

@@ -397,12 +397,11 @@ def _carry_flags(marked: str, plain: str, anchors: dict[str, FlagAnchor]) -> str
 
 
 def _anchor_element(html: str, offset: int, anchor_id: str) -> str:
-    """An empty element with the anchor's id, invisible to print.css's sibling rule.
+    """An empty element with the anchor's id that keeps the comma between adjacent references.
 
-    ``sup.noteref + sup.noteref`` (the comma between two references) matches when the previous
-    element is a note reference, text between or not: an anchor put after a reference is then
-    itself a ``sup.noteref``, so the next reference still follows one, and proof-print.css
-    undoes a reference's look (and its comma) on it.
+    A reference directly after another is marked ``noteref-next`` by the print markup and gets
+    a comma; an anchor put after a reference is itself a ``sup.noteref``, so the next reference
+    still directly follows one, and proof-print.css undoes a reference's look on the anchor.
     """
     tag, end = "span", offset
     while (start := html.rfind("<", 0, end)) != -1 and html.startswith("<wbr", start):
@@ -452,7 +451,7 @@ def _word_end(html: str, offset: int) -> int:
     and its full stop) a new box would split the run HarfBuzz shapes, losing a kerning pair, and
     after the space a line break would carry the anchor to the next line. An element met on the
     way (a note reference) is stepped over whole, and so is a note reference that follows
-    another: print.css's ``sup.noteref + sup.noteref`` puts the comma between them. Never inside
+    another (the print markup puts the comma between them). Never inside
     a tag or a link (the print markup rewrites a link's text as a whole).
     """
     if html.rfind("<", 0, offset) > html.rfind(">", 0, offset):
