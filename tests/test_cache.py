@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -178,5 +179,8 @@ def test_epub_and_a_cached_pdf_never_import_the_pdf_engine(book: Path) -> None:
               "codes = [main(['epub', '--book', sys.argv[1], '-o', 'x.epub']), "
               "main(['pdf', '--book', sys.argv[1], '-o', 'x.pdf'])]; "
               "print(codes, 'weasyprint' in sys.modules)")
-    result = subprocess.run([sys.executable, "-c", script, str(book)], capture_output=True, text=True, check=True)
+    # The same package as this test run, whatever another installation on the machine says.
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    result = subprocess.run([sys.executable, "-c", script, str(book)], capture_output=True, text=True, check=True,
+                            env=env)
     assert result.stdout.splitlines()[-1] == "[0, 0] False"
