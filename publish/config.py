@@ -34,7 +34,7 @@ TRIM_PRESETS: dict[str, tuple[float, float]] = {
     "a5": (148 / 25.4, 210 / 25.4),
     "royal": (156 / 25.4, 234 / 25.4),
 }
-_LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$")
+LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$")
 _CUSTOM_TRIM = re.compile(r"^(\d+(?:\.\d+)?)x(\d+(?:\.\d+)?)(in|mm)$")
 
 
@@ -137,7 +137,7 @@ def _validate(data: dict[str, Any], text: str, shown: str) -> tuple[BookConfig |
         if key in data and not value and isinstance(data[key], str):
             line, col = _key_position(text, key)
             problems.append(error(shown, line, col, "config-empty", f"'{key}' must not be empty"))
-    if language and not _LANGUAGE.match(language):
+    if language and not LANGUAGE_TAG.match(language):
         line, col = _key_position(text, "language")
         problems.append(error(shown, line, col, "config-value",
                               f"language '{language}' is not a language tag such as 'en' or 'en-GB'"))

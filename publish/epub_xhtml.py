@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from publish.config import LANGUAGE_TAG
 from publish.diagnostics import Diagnostic, PublishError, error, locate, warning
 
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -53,7 +54,6 @@ _ATTRIBUTE_ELEMENTS = {
     "datetime": {"time", "del", "ins"},
 }
 _DIGITS = re.compile(r"^\d+$")
-_LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$")
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def _allowed(tag: str, name: str, value: str) -> bool:
     if name == "dir":
         return value in {"ltr", "rtl", "auto"}
     if name == "lang":
-        return not value or bool(_LANGUAGE.match(value))
+        return not value or bool(LANGUAGE_TAG.match(value))
     return True
 
 

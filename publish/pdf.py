@@ -21,7 +21,7 @@ import hashlib
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -55,12 +55,11 @@ from publish.pdf_pages import (
     plan_pages,
     reference_folios,
 )
-from publish.pdf_parts import PartJob, PartLayout, SourceMap
+from publish.pdf_parts import PartJob, PartLayout, RunParts, SourceMap
 
 VARIANTS = ("digital", "print")
 # Progress, WeasyPrint-style: "Step N - ..." at INFO; silent unless a caller configures logging.
 LOGGER = logging.getLogger("publish.pdf")
-RunParts = Callable[[Sequence[PartJob]], list[PartLayout]]
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,8 @@ from urllib.request import url2pathname
 
 from publish.cache import Cache
 from publish.diagnostics import Diagnostic, Severity
-from publish.pdf_parts import FontUse, LayoutProblem, LinkSpot, PartJob, PartLayout
+from publish.pdf_parts import FontUse, LayoutProblem, LinkSpot, PartJob, PartLayout, RunParts
 
-RunParts = Callable[[Sequence[PartJob]], list[PartLayout]]
 KIND = "layout"
 _REFERENCE = re.compile(r'\b(?:src|href)="([^"#][^"]*)"')
 

@@ -21,6 +21,7 @@ from publish import typography
 from publish.assemble import template_environment
 from publish.config import BookConfig
 from publish.model import Book, Chapter, Note
+from publish.render import inner_xml
 
 BLEED_IN = 0.125
 """Bleed of the print variant: what print-on-demand printers ask for."""
@@ -254,15 +255,7 @@ def _footnotes_inline(fragment: str, notes: Mapping[int, Note]) -> str:
         parent.remove(sup)
         parent.insert(index, anchor)
         parent.insert(index + 1, note)
-    return _inner_xml(root)
-
-
-def _inner_xml(el: html.HtmlElement) -> str:
-    text = (el.text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    parts = [text]
-    for child in el:
-        parts.append(etree.tostring(child, method="xml", encoding="unicode", with_tail=True))
-    return "".join(parts)
+    return inner_xml(root)
 
 
 def long_date(date: str) -> str:

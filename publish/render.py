@@ -64,7 +64,7 @@ def render_chapter(
     images = _collect_images(body, source, book_root)
     _refine_text(body, language)
     title_el, headings = _collect_headings(body, source, prefix)
-    title_html = _inner_xml(title_el) if title_el is not None else ""
+    title_html = inner_xml(title_el) if title_el is not None else ""
     title = _plain(title_el) if title_el is not None else ""
     if title_el is not None:
         body.remove(title_el)
@@ -76,7 +76,7 @@ def render_chapter(
         source=source.text,
         title=title,
         title_html=title_html,
-        html=_inner_xml(body),
+        html=inner_xml(body),
         headings=headings,
         notes=notes,
         images=images,
@@ -170,7 +170,7 @@ def _number_notes(body: html.HtmlElement, source: ChapterSource, first_note: int
         _refine_text(item, "", in_note=True)
         notes.append(Note(
             number=number, label=label, chapter=source.number,
-            html=_inner_xml(item).strip(), text=" ".join(_plain(item).split()),
+            html=inner_xml(item).strip(), text=" ".join(_plain(item).split()),
             ref_ids=tuple(refs[label]), line=_definition_line(source.text, label),
         ))
     return tuple(notes)
@@ -335,7 +335,7 @@ def _plain(el: html.HtmlElement, *, skip_notes: bool = True) -> str:
     return "".join(parts)
 
 
-def _inner_xml(el: html.HtmlElement) -> str:
+def inner_xml(el: html.HtmlElement) -> str:
     """The element's content serialised as XML (self-closed ``<br/>``, escaped ``&``)."""
     out = [_escape(el.text or "")]
     for child in el:
