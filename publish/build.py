@@ -23,8 +23,7 @@ from publish.model import Book, Chapter
 from publish.render import ChapterSource, count_notes, render_chapter
 
 if TYPE_CHECKING:
-    from multiprocessing.pool import Pool
-
+    from publish.pdf_engine import Engine
     from publish.proof import Stamp
 
 OUTPUT_DIR = Path("build")
@@ -56,7 +55,7 @@ def build_epub(
     from publish.epub import write_epub
 
     target = output or default_output(f"{book.slug}.epub")
-    problems += write_epub(book, target)
+    problems += write_epub(book, target, cache)
     return target, problems
 
 
@@ -64,11 +63,15 @@ def build_pdf(
     book_dir: Path, output: Path | None = None, *, variant: str = "digital", cache: Cache | None = None,
     jobs: int | None = None,
 ) -> tuple[Path, list[Diagnostic]]:
-    book, problems = read_book(book_dir, cache)
-    from publish.pdf import write_pdf
+    from publish.assemble import styles_dir
+    from publish.pdf import STYLESHEET, write_pdf
+    from publish.pdf_engine import engine_size, start_engine
 
-    target = output or default_output(f"{book.slug}.pdf")
-    problems += write_pdf(book, target, variant=variant, cache=cache, workers=jobs)
+    # The engine's processes import WeasyPrint and parse the stylesheet while the book is read.
+    with start_engine(engine_size(jobs), styles_dir() / STYLESHEET) as engine:
+        book, problems = read_book(book_dir, cache)
+        target = output or default_output(f"{book.slug}.pdf")
+        problems += write_pdf(book, target, variant=variant, cache=cache, workers=jobs, engine=engine)
     return target, problems
 
 
@@ -139,19 +142,19 @@ def proof_html(job: ProofJob, target: Path, *, live_reload: bool = False) -> Pat
 
 
 @contextmanager
-def proof_engine(wanted: bool = True) -> Iterator[Pool | None]:
+def proof_engine(wanted: bool = True) -> Iterator[Engine | None]:
     """The processes a proof PDF is laid out in, started now: they import WeasyPrint (about a
     second) while the chapter is read and checked. None when no PDF is wanted."""
     if not wanted:
         yield None
         return
-    from publish.pdf_proof import start_engine
+    from publish.pdf_proof import start_proof_engine
 
-    with start_engine() as engine:
+    with start_proof_engine() as engine:
         yield engine
 
 
-def proof_pdf(job: ProofJob, target: Path, cache: Cache | None = None, engine: Pool | None = None) -> Path:
+def proof_pdf(job: ProofJob, target: Path, cache: Cache | None = None, engine: Engine | None = None) -> Path:
     """Step 2 (PDF) - the chapter as the book sets it, with its notes, the stamp and the flags.
 
     Its folios are the full edition's: the page counts of the chapters before it come from

@@ -87,7 +87,7 @@ def code_fingerprint() -> str:
     for source in sorted(package.glob("*.py")):
         digest.update(source.name.encode())
         digest.update(source.read_bytes())
-    for library in ("markdown", "lxml", "weasyprint", "pydyf", "pypdf", "ebooklib", "jinja2"):
+    for library in ("markdown", "lxml", "weasyprint", "pydyf", "pypdf", "ebooklib", "jinja2", "pillow"):
         try:
             digest.update(f"{library}={metadata.version(library)}".encode())
         except metadata.PackageNotFoundError:

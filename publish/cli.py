@@ -20,7 +20,7 @@ from publish import __version__
 from publish.diagnostics import Diagnostic, PublishError, display_path, has_errors, summarize
 
 if TYPE_CHECKING:
-    from multiprocessing.pool import Pool
+    from publish.pdf_engine import Engine
 
 DEFAULT_BOOK = Path("manuscript")
 
@@ -178,7 +178,7 @@ def run_proof(args: argparse.Namespace) -> int:
         return proof_chapter(args, engine)
 
 
-def proof_chapter(args: argparse.Namespace, engine: Pool | None) -> int:
+def proof_chapter(args: argparse.Namespace, engine: Engine | None) -> int:
     from publish import build
     from publish.proof import ChapterChoiceError
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from publish.cache import Cache
 from publish.diagnostics import Diagnostic, PublishError, Severity
 from publish.epub_media import collect_media
 from publish.epub_package import package_epub
@@ -29,9 +30,9 @@ from publish.output import write_atomic
 LOG = logging.getLogger(__name__)
 
 
-def write_epub(book: Book, target: Path) -> list[Diagnostic]:
+def write_epub(book: Book, target: Path, cache: Cache | None = None) -> list[Diagnostic]:
     LOG.info("Step 1 - collecting images, cover and fonts")
-    media, problems = collect_media(book)
+    media, problems = collect_media(book, cache)
     errors = [p for p in problems if p.severity is Severity.ERROR]
     if errors:
         raise PublishError(errors)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from publish.assemble import styles_dir
+from publish.cache import Cache
 from publish.config import CONFIG_NAME
 from publish.diagnostics import Diagnostic, display_path, error, warning
 from publish.model import Book
@@ -24,6 +25,7 @@ from publish.model import Book
 SVG = "http://www.w3.org/2000/svg"
 FONT_FILES = ("EBGaramond-Regular.ttf", "EBGaramond-Italic.ttf", "EBGaramond-Bold.ttf", "EBGaramond-BoldItalic.ttf")
 FONT_LICENCE = "OFL.txt"
+COVER_KIND = "cover"
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp",
               "image/svg+xml": ".svg"}
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -52,7 +54,7 @@ class Media:
     """Every image in the chapters has alt text (the cover always has)."""
 
 
-def collect_media(book: Book) -> tuple[Media, list[Diagnostic]]:
+def collect_media(book: Book, cache: Cache | None = None) -> tuple[Media, list[Diagnostic]]:
     """Read every image, the cover and the fonts; errors (missing or unknown files) are collected, not raised."""
     problems: list[Diagnostic] = []
     images: list[Resource] = []
@@ -86,7 +88,7 @@ def collect_media(book: Book) -> tuple[Media, list[Diagnostic]]:
                 problems += found
             images.append(Resource(f"images/{name}", media_type, data))
             paths[image.src] = f"images/{name}"
-    cover, generated, problem = read_cover(book)
+    cover, generated, problem = read_cover(book, cache)
     if problem:
         problems.append(problem)
     fonts = tuple(Resource(f"fonts/{name}", "font/ttf", (styles_dir() / "fonts" / name).read_bytes())
@@ -109,8 +111,9 @@ def read_image(file: Path, shown: str, line: int) -> tuple[bytes, str, Diagnosti
     return data, media_type, None
 
 
-def read_cover(book: Book) -> tuple[Resource, bool, Diagnostic | None]:
-    """The cover named in book.toml (JPEG or PNG, as the stores require), else a typeset one."""
+def read_cover(book: Book, cache: Cache | None = None) -> tuple[Resource, bool, Diagnostic | None]:
+    """The cover named in book.toml (JPEG or PNG, as the stores require), else a typeset one,
+    from the build cache when the texts and fonts it is set from are unchanged."""
     config = book.config
     if config.cover:
         toml = book.root / CONFIG_NAME
@@ -122,9 +125,19 @@ def read_cover(book: Book) -> tuple[Resource, bool, Diagnostic | None]:
         if problem is None:
             return Resource(f"cover{EXTENSIONS[media_type]}", media_type, data), False, None
         return Resource("cover.png", "image/png", b""), False, problem
-    from publish.cover import render_cover
+    fonts = styles_dir() / "fonts"
+    key = cache.key(COVER_KIND, config.title, config.subtitle, config.author,
+                    *(path.read_bytes() for path in sorted(fonts.glob("*.ttf")))) if cache else ""
+    cached = cache.get_bytes(COVER_KIND, key) if cache else None
+    if cached is not None and sniff_media_type(cached) == "image/png":
+        data = cached
+    else:
+        # Imported here: Pillow takes a tenth of a second to import and the cover as long to draw.
+        from publish.cover import render_cover
 
-    data = render_cover(config.title, config.subtitle, config.author, styles_dir() / "fonts")
+        data = render_cover(config.title, config.subtitle, config.author, fonts)
+        if cache:
+            cache.put_bytes(COVER_KIND, key, data)
     return Resource("cover.png", "image/png", data), True, None
 
 

@@ -3,28 +3,26 @@
 Takes a ``Book``, the output path and the variant (``digital``: trim size, clickable links;
 ``print``: bleed and crop marks); writes the PDF atomically and returns the layout report as
 diagnostics. The one design decision: each part (front matter, every chapter, the Notes) is its
-own WeasyPrint document, so the chapters are laid out side by side in worker processes. No page
-counter crosses from one document into another, so page numbers become data: the chapters are
-laid out first, their page counts and the pages of the note references recorded, and only then
-are the contents, the Notes ("p. 23") and, last, the folios and the Notes' running heads set,
-with literal numbers. The parts are joined with pypdf (``pdf_join``).
+own WeasyPrint document, so parts are laid out side by side in the engine's processes
+(``pdf_engine``). No page counter crosses from one document into another, so page numbers are
+data: the chapters and the Notes are laid out first, side by side, the Notes with an empty box
+for each "p. 23"; the chapters' page counts and the pages of the note references then give the
+contents and every number drawn over the pages (folios, the Notes' running heads, "p. 23"), set
+in a stamps document laid out beside the front matter. The parts are joined with pypdf
+(``pdf_join``).
 
-Steps (logged as "Step N - ..." at INFO on the ``publish.pdf`` logger): 1 the chapters, side by
-side → 2 page numbers → 3 front matter, Notes and the chapters' folios, side by side → 4 the
-Notes' folios and running heads → 5 the layout report (a refused file stops here, before anything
-is written) → 6 join → 7 rename into place.
+Steps (logged as "Step N - ..." at INFO on the ``publish.pdf`` logger): 1 the chapters and the
+Notes, side by side → 2 page numbers → 3 the front matter and the stamps, side by side → 4 the
+layout report (a refused file stops here, before anything is written) → 5 join → 6 rename into
+place.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import multiprocessing
-import os
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from importlib.metadata import version
 from pathlib import Path
 
@@ -34,7 +32,8 @@ from publish.cache import Cache
 from publish.diagnostics import Diagnostic, PublishError, Severity, display_path, warning
 from publish.model import Book, Chapter
 from publish.output import atomic_path
-from publish.pdf_cache import cached, cached_subset
+from publish.pdf_cache import cached_subset
+from publish.pdf_engine import Engine, LayoutRun, engine_size, layout_run, start_engine
 from publish.pdf_html import (
     BLEED_IN,
     ContentsEntry,
@@ -50,14 +49,19 @@ from publish.pdf_pages import (
     PagePlan,
     PartPages,
     body_starts,
+    locator_digits,
+    note_locators,
     notes_heads,
     part_stamps,
     plan_pages,
     reference_folios,
 )
-from publish.pdf_parts import PartJob, PartLayout, RunParts, SourceMap
+from publish.pdf_parts import PartJob, PartLayout, SourceMap
 
 VARIANTS = ("digital", "print")
+STYLESHEET = "print.css"
+STAMP_RUN = 48
+"""Stamp pages per stamps document."""
 # Progress, WeasyPrint-style: "Step N - ..." at INFO; silent unless a caller configures logging.
 LOGGER = logging.getLogger("publish.pdf")
 
@@ -90,38 +94,50 @@ class Numbers:
 
 def write_pdf(
     book: Book, target: Path, *, variant: str, cache: Cache | None = None, workers: int | None = None,
+    engine: Engine | None = None,
 ) -> list[Diagnostic]:
-    """Typeset ``book`` into ``target`` with ``workers`` processes (default: one per core; 1: this one)."""
+    """Typeset ``book`` into ``target``, laying out in ``engine`` (``start_engine``) or, without
+    one, in ``workers`` processes started here (default: one per core; 1: this process)."""
     if variant not in VARIANTS:
         raise ValueError(f"unknown PDF variant {variant!r}")
+    if engine is None and workers != 1 and engine_size(workers, len(book.chapters) + 1) > 1:
+        with start_engine(engine_size(workers, len(book.chapters) + 1), styles_dir() / STYLESHEET) as own:
+            return write_pdf(book, target, variant=variant, cache=cache, engine=own)
     settings = _settings(book, variant)
+    run = layout_run(engine, cache, styles_dir())
     with_notes = book.config.notes == "book" and bool(book.notes)
-    with _part_runner(min(workers or os.cpu_count() or 1, len(book.chapters))) as parallel:
-        # Parts whose inputs are unchanged come from build/.cache; only the rest are laid out.
-        run = cached(parallel, cache, styles_dir())
-        LOGGER.info("Step 1 - laying out %d chapters", len(book.chapters))
-        chapters = run([_chapter_job(book, chapter, settings) for chapter in book.chapters])
-        LOGGER.info("Step 2 - resolving page numbers")
-        numbers = _number_pages(chapters)
-        _record_page_counts(book, chapters, settings, cache)
-        LOGGER.info("Step 3 - laying out the front matter, the notes and the chapters' folios")
-        jobs = [_front_job(book, _contents(book, numbers, with_notes), settings),
-                _stamps_job(book, "chapter-stamps", numbers.folios, settings)]
-        if with_notes:
-            jobs.append(_notes_job(book, numbers.references, settings))
-        front, chapter_stamps, *back = run(jobs)
+    digits = locator_digits([chapter.source for chapter in book.chapters], book.config.trim)
+    LOGGER.info("Step 1 - laying out %d chapters and the notes", len(book.chapters))
+    notes_job = [_notes_job(book, digits, settings)] if with_notes else []
+    laid = run.run([*(_chapter_job(book, chapter, settings) for chapter in book.chapters), *notes_job])
+    chapters, back = laid[: len(book.chapters)], laid[len(book.chapters):]
+    LOGGER.info("Step 2 - resolving page numbers")
+    numbers = _number_pages(chapters)
+    _record_page_counts(book, chapters, settings, cache)
+    if back and len(max(numbers.references.values(), key=len, default="")) > digits:
+        # Rare: the estimate of the book's length fell short of a page number's digits.
+        back = run.run([_notes_job(book, len(max(numbers.references.values(), key=len)), settings)])
+    LOGGER.info("Step 3 - laying out the front matter and the folios, running heads and \"p. N\"")
+    front_wait = run.start([_front_job(book, _contents(book, numbers, with_notes), settings)])
+    body_stamps = numbers.folios + (_notes_stamps(book, back[0], numbers) if back else [])
+    # A stamp page costs as much to lay out as a short page of text: the stamps go in runs of a
+    # fixed length (the same PDF whatever the number of processes), shared among the processes.
+    pieces = _split(body_stamps, STAMP_RUN)
+    stamps_wait = run.start([_stamps_job(book, f"stamps-{n}", piece, settings) for n, piece in enumerate(pieces, 1)])
+    [front] = front_wait()
     parts = [front, *chapters, *back]
     plan = plan_pages([_pages(part) for part in parts])
-    stamps = [StampSet(chapter_stamps, _targets(numbers.folios, plan.starts[chapters[0].name]))]
-    LOGGER.info("Step 4 - the notes' folios and running heads")
-    stamps += _late_stamps(book, front, back[0] if back else None, numbers, plan, settings,
-                           cached(lay_out_parts, cache, styles_dir()))
-    LOGGER.info("Step 5 - layout report")
+    offsets = [plan.front_count + sum(len(piece) for piece in pieces[:n]) for n in range(len(pieces))]
+    stamps = [StampSet(layout, _targets(piece, offset))
+              for layout, piece, offset in zip(stamps_wait(), pieces, offsets, strict=True)]
+    if variant == "print":
+        stamps += _front_stamps(book, front, settings, run)
+    LOGGER.info("Step 4 - layout report")
     diagnostics = _report(book, parts, plan)
     diagnostics += [d for part in [*parts, *(s.layout for s in stamps)] for d in part.diagnostics]
     if any(d.severity is Severity.ERROR for d in diagnostics):
         raise PublishError(diagnostics)  # a refused file: nothing is written
-    LOGGER.info("Step 6 - joining %d pages", plan.total)
+    LOGGER.info("Step 5 - joining %d pages", plan.total)
     data = join_parts(JoinInput(
         parts=parts, stamps=stamps, plan=plan, outline=_outline(book, parts, plan),
         metadata=_metadata(book), variant=variant, bleed_px=BLEED_IN * 96 if variant == "print" else 0.0,
@@ -129,7 +145,7 @@ def write_pdf(
     ))
     with atomic_path(target) as temporary:
         temporary.write_bytes(data)
-    LOGGER.info("Step 7 - wrote %s", target)
+    LOGGER.info("Step 6 - wrote %s", target)
     return diagnostics
 
 
@@ -145,23 +161,22 @@ def _number_pages(chapters: Sequence[PartLayout]) -> Numbers:
     )
 
 
-def _late_stamps(book: Book, front: PartLayout, notes: PartLayout | None, numbers: Numbers,
-                 plan: PagePlan, settings: Settings, run: RunParts) -> list[StampSet]:
-    """The Notes' folios and running heads (which pages their notes refer to), and the crop
-    marks of the blank page that may end the front matter (which prints its own folios)."""
-    front_pages = _pages(front)
-    stamps = [Stamp("", "", pad=page >= front.page_count) for page in range(front_pages.padded_count)]
-    targets = _targets(stamps, 0)
-    if notes is not None:
-        note_pages = {note.number: int(numbers.references[note.ref_ids[0]]) for note in book.notes
-                      if note.ref_ids and note.ref_ids[0] in numbers.references}
-        notes_pages = _pages(notes)
-        notes_stamps = part_stamps(notes_pages, numbers.notes_folio, notes_heads(notes_pages.ids, note_pages))
-        stamps += notes_stamps
-        targets += _targets(notes_stamps, plan.starts[notes.name])
-    if all(target is None for target in targets):
+def _notes_stamps(book: Book, notes: PartLayout, numbers: Numbers) -> list[Stamp]:
+    """The Notes' folios, running heads (which pages their notes refer to) and each note's "p. N"."""
+    note_pages = {note.number: int(numbers.references[note.ref_ids[0]]) for note in book.notes
+                  if note.ref_ids and note.ref_ids[0] in numbers.references}
+    pages = _pages(notes)
+    stamps = part_stamps(pages, numbers.notes_folio, notes_heads(pages.ids, note_pages))
+    locators = note_locators(book, notes, numbers.references)
+    return [replace(stamp, locators=locators.get(page, ())) for page, stamp in enumerate(stamps)]
+
+
+def _front_stamps(book: Book, front: PartLayout, settings: Settings, run: LayoutRun) -> list[StampSet]:
+    """The crop marks of the blank page that may end the front matter (print variant)."""
+    if front.page_count % 2 == 0:
         return []
-    return [StampSet(run([_stamps_job(book, "late-stamps", stamps, settings)])[0], targets)]
+    stamps = [Stamp("", "", pad=page >= front.page_count) for page in range(front.page_count + 1)]
+    return [StampSet(run.run([_stamps_job(book, "front-stamps", stamps, settings)])[0], _targets(stamps, 0))]
 
 
 def single_html(book: Book, variant: str) -> str:
@@ -178,56 +193,16 @@ def single_html(book: Book, variant: str) -> str:
     parts = [front_html(book, _contents(book, placeholder, True)),
              *(chapter_html(book, chapter) for chapter in book.chapters)]
     if book.config.notes == "book" and book.notes:
-        parts.append(notes_html(book, refs))
+        parts.append(notes_html(book, locator_digits([c.source for c in book.chapters], book.config.trim)))
     bodies = "".join('<div style="break-before: right">' + part.split("<body", 1)[1].split(">", 1)[1]
                      .rsplit("</body>", 1)[0] + "</div>" for part in parts)
     head = parts[0].split("<body", 1)[0].replace("</head>", f"<style>{css}\n{settings.page_css}</style></head>")
     return f"{head}<body>{bodies}</body></html>"
 
 
-def lay_out_parts(jobs: Sequence[PartJob]) -> list[PartLayout]:
-    """Lay out parts in this process. WeasyPrint is imported here, only once a part is not cached:
-    the import alone costs about a second, the whole of a rebuild that changed nothing."""
-    from publish.pdf_layout import lay_out_parts as lay_out
-
-    return lay_out(jobs)
-
-
-@contextmanager
-def _part_runner(workers: int) -> Iterator[RunParts]:
-    """Lay out parts in ``workers`` processes; in this process when there is one."""
-    if workers <= 1:
-        yield lay_out_parts
-        return
-    # fork: the workers start with WeasyPrint already imported (about a second each otherwise).
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        def run(jobs: Sequence[PartJob]) -> list[PartLayout]:
-            # A few batches per worker: each batch parses the stylesheets once, and small
-            # batches still even out the load. Longest first, so no worker ends on a long one.
-            batches = _batches(jobs, workers * 3 if len(jobs) > workers * 3 else len(jobs))
-            futures = [(batch, pool.submit(lay_out_parts, [jobs[i] for i in batch])) for batch in batches]
-            results: dict[int, PartLayout] = {}
-            for batch, future in futures:
-                results.update(zip(batch, future.result(), strict=True))
-                LOGGER.info("laid out %d of %d parts, %d pages so far", len(results), len(jobs),
-                            sum(part.page_count for part in results.values()))
-            return [results[i] for i in range(len(jobs))]
-
-        yield run
-
-
-def _batches(jobs: Sequence[PartJob], count: int) -> list[list[int]]:
-    """Job indices in ``count`` batches of about equal HTML size, the largest batch first."""
-    batches: list[list[int]] = [[] for _ in range(max(count, 1))]
-    sizes = [0] * len(batches)
-    for index in sorted(range(len(jobs)), key=lambda i: -len(jobs[i].html)):
-        smallest = sizes.index(min(sizes))
-        batches[smallest].append(index)
-        sizes[smallest] += len(jobs[index].html)
-    ordered = sorted(zip(sizes, batches, strict=True), key=lambda pair: -pair[0])
-    return [sorted(batch) for _, batch in ordered if batch]
+def _split(stamps: list[Stamp], size: int) -> list[list[Stamp]]:
+    """``stamps`` in runs of ``size`` (at least one run, which may be empty)."""
+    return [stamps[start : start + size] for start in range(0, len(stamps), size)] or [[]]
 
 
 def _targets(stamps: Sequence[Stamp], start: int) -> list[int | None]:
@@ -247,7 +222,7 @@ def _settings(book: Book, variant: str) -> Settings:
         data = path.read_bytes()
         font_files[hashlib.sha256(data).hexdigest()] = data
     return Settings(
-        stylesheet=styles / "print.css", page_css=page_css(book.config, variant),
+        stylesheet=styles / STYLESHEET, page_css=page_css(book.config, variant),
         base_url=book.root.resolve().as_uri() + "/", roots=(book.root.resolve(), styles.resolve()),
         font_files=font_files,
     )
@@ -278,14 +253,14 @@ def _front_job(book: Book, entries: list[ContentsEntry], settings: Settings) -> 
     return _job("front", front_html(book, entries), settings, SourceMap(display_path(book.root / "book.toml")))
 
 
-def _notes_job(book: Book, ref_folios: dict[str, str], settings: Settings) -> PartJob:
+def _notes_job(book: Book, digits: int, settings: Settings) -> PartJob:
     places = {}
     for chapter in book.chapters:
         shown = display_path(chapter.path)
         places[f"notes-{chapter.id}"] = (shown, 1)
         places |= {note.id: (shown, note.line) for note in chapter.notes}
     source = SourceMap(display_path(book.root), "", places)
-    return _job("notes", notes_html(book, ref_folios), settings, source)
+    return _job("notes", notes_html(book, digits), settings, source)
 
 
 def _contents(book: Book, numbers: Numbers, with_notes: bool) -> list[ContentsEntry]:

@@ -57,6 +57,16 @@ class ContentsEntry:
 
 
 @dataclass(frozen=True)
+class Locator:
+    """A note's "p. 84", drawn over the Notes where its empty box was laid out."""
+
+    left: float
+    top: float
+    """CSS px from the top-left corner of the page's text block."""
+    text: str
+
+
+@dataclass(frozen=True)
 class Stamp:
     """What is drawn over one page once all page numbers are known."""
 
@@ -64,6 +74,7 @@ class Stamp:
     head: str
     pad: bool = False
     """The blank page the join adds so that the next part opens on a right-hand page."""
+    locators: tuple[Locator, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -147,7 +158,7 @@ def chapter_html(book: Book, chapter: Chapter) -> str:
         body = _footnotes_inline(body, by_number)
         title_html = _footnotes_inline(title_html, by_number)
     elif placement == "chapter":
-        notes = [{"number": note.number, "html": label_note(note, "")} for note in chapter.notes]
+        notes = [{"number": note.number, "html": label_note(note)} for note in chapter.notes]
     return template_environment().get_template("print/chapter.html").render(
         language=book.config.language, title=chapter.title, chapter_id=chapter.id,
         number=chapter.number, verso=book_short_title(book.config.title), recto=short_title(chapter.title),
@@ -155,18 +166,13 @@ def chapter_html(book: Book, chapter: Chapter) -> str:
     )
 
 
-def notes_html(book: Book, ref_pages: Mapping[str, str]) -> str:
-    """The Notes section; ``ref_pages`` maps each reference id to the folio it is printed on."""
+def notes_html(book: Book, digits: int) -> str:
+    """The Notes section, each "p. N" an empty box wide enough for ``digits`` digits a page."""
     groups = []
     for chapter in book.chapters:
         if not chapter.notes:
             continue
-        notes = []
-        for note in chapter.notes:
-            pages = list(dict.fromkeys(ref_pages.get(ref, "") for ref in note.ref_ids))
-            pages = [page for page in pages if page]
-            where = ("pp. " if len(pages) > 1 else "p. ") + ", ".join(pages) if pages else ""
-            notes.append({"number": note.number, "html": label_note(note, where)})
+        notes = [{"number": note.number, "html": label_note(note, digits)} for note in chapter.notes]
         groups.append({"chapter_id": chapter.id, "number": chapter.number,
                        "title": chapter.title, "notes": notes})
     return template_environment().get_template("print/notes.html").render(
@@ -178,18 +184,41 @@ def stamps_html(book: Book, stamps: Sequence[Stamp]) -> str:
         language=book.config.language, title="Stamps", stamps=stamps)
 
 
-def label_note(note: Note, where: str) -> Markup:
-    """The note's text with its number (and "p. N", linked back to the reference) run into it."""
+def label_note(note: Note, digits: int = 0) -> Markup:
+    """The note's text with its number and "p. N" (linked back to the reference) run into it; with
+    no ``digits``, no "p. N" (notes that end their chapter), and the number links back.
+
+    The pages are not known when the Notes are laid out (the chapters are laid out beside them),
+    so "p. N" is an empty box as wide as the widest text it can hold, ``p. 000`` or ``pp. 000,
+    000`` in tabular figures, and the text is drawn over it afterwards (``Locator``): the Notes
+    are laid out once, whatever pages the references fall on.
+    """
     ref = note.ref_ids[0] if note.ref_ids else ""
     label = f'<span class="note-number">{note.number}.</span>'
-    if where:
-        label += f'<a class="note-page" href="#{ref}">{where}</a> '
-    elif ref:
+    if ref and not digits:
         label = f'<a class="note-number" href="#{ref}">{note.number}.</a>'
+    elif ref:
+        label += (f'<a class="note-page" id="{locator_id(note.number)}" href="#{ref}">'
+                  f'<span class="locator-room">{locator_room(len(note.ref_ids), digits)}</span></a> ')
     content = print_markup(note.html).strip()
     if content.startswith("<p>"):
         return Markup(f"<p>{label}{content[3:]}")
     return Markup(f"<p>{label}</p>{content}")
+
+
+def locator_id(number: int) -> str:
+    return f"locator-{number}"
+
+
+def locator_room(references: int, digits: int) -> str:
+    """The widest "p. N" of a note with ``references`` references, in pages of ``digits`` digits."""
+    return ("pp. " if references > 1 else "p. ") + ", ".join(["0" * digits] * references)
+
+
+def locator_text(pages: Sequence[str]) -> str:
+    """``p. 84``, or ``pp. 84, 86`` for a note referred to from several pages."""
+    shown = list(dict.fromkeys(pages))
+    return ("pp. " if len(shown) > 1 else "p. ") + ", ".join(shown)
 
 
 def print_markup(fragment: str) -> str:

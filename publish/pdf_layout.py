@@ -13,6 +13,7 @@ not give is read from its laid-out boxes (``Page._page_box``), as WeasyPrint 70 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import mimetypes
@@ -66,33 +67,71 @@ class RefusingFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no 
 
 
 def lay_out_parts(jobs: Sequence[PartJob]) -> list[PartLayout]:
-    """Lay out parts one after another, sharing the parsed stylesheets and the loaded fonts.
-
-    Parsing print.css and loading four font files costs about as much as laying out a short
-    chapter, so a worker takes its chapters in batches rather than one document at a time.
-    """
-    fetcher = RefusingFetcher(tuple(dict.fromkeys(root for job in jobs for root in job.roots)))
-    fonts = FontConfiguration()
-    sheets: dict[tuple[Path, str], list[weasyprint.CSS]] = {}
+    """Lay out parts one after another, sharing the parsed stylesheets and the loaded fonts."""
     layouts = []
     for job in jobs:
-        fetcher.refused.clear()
-        fetcher.roots = tuple(root.resolve() for root in job.roots)
+        fetcher = RefusingFetcher(job.roots)
         with _engine_warnings() as engine_messages:
-            key = (job.stylesheet, job.page_css)
-            if key not in sheets:
-                sheets[key] = [
-                    weasyprint.CSS(filename=str(job.stylesheet), url_fetcher=fetcher, font_config=fonts),
-                    weasyprint.CSS(string=job.page_css, font_config=fonts),
-                ]
+            sheets = [_stylesheet(job.stylesheet), _page_sheet(job.page_css, job.stylesheet)]
             document = weasyprint.HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
-                stylesheets=sheets[key], font_config=fonts)
+                stylesheets=sheets, font_config=_font_config(job.stylesheet))
             # Without HarfBuzz's subsetter WeasyPrint subsets with fontTools, seconds per part:
             # then embed whole fonts (dropped by the finisher), since the join subsets once anyway.
             pdf = document.write_pdf(full_fonts=harfbuzz_subset is None, uncompressed_pdf=True,
                                      finisher=_drop_font_files)
         layouts.append(_describe(job, document, pdf, fetcher.refused, engine_messages))
     return layouts
+
+
+def warm_up(stylesheet: Path) -> None:
+    """What every part needs, done once before the first part arrives (and before the engine
+    forks its other processes from this one): the stylesheet parsed, the four faces loaded and
+    shaped once, WeasyPrint's bindings to Pango and HarfBuzz set up."""
+    sample = "<p>Warm <i>up</i> <b>once <i>only</i></b> 1234567890</p>"
+    document = weasyprint.HTML(string=sample).render(stylesheets=[_stylesheet(stylesheet)],
+                                                     font_config=_font_config(stylesheet))
+    document.write_pdf(uncompressed_pdf=True)
+
+
+# Parsing print.css and loading the four faces costs about as much as laying out a short
+# chapter: a process does it once and keeps the result for every part it lays out, as long as the
+# stylesheet and the files beside it (its fonts) are unchanged.
+def _stylesheet(path: Path) -> weasyprint.CSS:
+    return _parsed_stylesheet(path, _signature(path))
+
+
+def _page_sheet(css: str, stylesheet: Path) -> weasyprint.CSS:
+    return _parsed_page_sheet(css, _signature(stylesheet))
+
+
+def _font_config(stylesheet: Path) -> FontConfiguration:
+    return _fonts(_signature(stylesheet))
+
+
+Signature = tuple[bytes, tuple[tuple[str, int, int], ...]]
+
+
+def _signature(stylesheet: Path) -> Signature:
+    files = sorted(p for p in stylesheet.parent.rglob("*") if p.is_file() and p != stylesheet)
+    return stylesheet.read_bytes(), tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+
+
+@functools.cache
+def _fonts(signature: Signature) -> FontConfiguration:
+    return FontConfiguration()
+
+
+@functools.cache
+def _parsed_stylesheet(path: Path, signature: Signature) -> weasyprint.CSS:
+    # The bundled stylesheet reads only files beside it (its fonts).
+    fetcher = RefusingFetcher((path.parent,))
+    return weasyprint.CSS(string=signature[0].decode("utf-8"), base_url=path.as_uri(), url_fetcher=fetcher,
+                          font_config=_fonts(signature))
+
+
+@functools.cache
+def _parsed_page_sheet(css: str, signature: Signature) -> weasyprint.CSS:
+    return weasyprint.CSS(string=css, font_config=_fonts(signature))
 
 
 def lay_out_part(job: PartJob) -> PartLayout:

@@ -11,11 +11,14 @@ with an odd page count is padded with a blank page, which carries no folio.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from publish.pdf_html import Stamp
+from publish.model import Book
+from publish.pdf_html import Locator, Stamp, choose_scale, locator_id, locator_text
+from publish.pdf_parts import PartLayout
 
 _NOTE_ID = re.compile(r"^note-(\d+)$")
 
@@ -107,6 +110,41 @@ def part_stamps(part: PartPages, first_folio: int, heads: Sequence[str] = ()) ->
         else:
             stamps.append(Stamp(folio=str(first_folio + page), head=heads[page] if page < len(heads) else ""))
     return stamps
+
+
+def locator_digits(sources: Sequence[str], trim: tuple[float, float]) -> int:
+    """Digits to make room for in each "p. N": those of twice the book's estimated page count.
+
+    The Notes are laid out before any page number is known, so the room is reserved from the
+    Markdown's length alone (the same in ``publish pdf`` and ``publish proof``); twice the
+    estimate leaves a margin for notes, headings and images. A book that still outgrows it has
+    its Notes laid out again with the digits it needs.
+    """
+    scale = choose_scale(trim)
+    width, height = trim
+    lines = (height - scale.top_in - scale.bottom_in) * 72 / scale.leading_pt
+    # An average character of a book face is about half an em wide.
+    per_line = (width - scale.inside_in - scale.outside_in) * 72 / (scale.size_pt * 0.5)
+    pages = sum(2 * math.ceil(max(len(text), 1) / (lines * per_line) / 2) for text in sources)
+    return len(str(2 * max(pages, 1)))
+
+
+def note_locators(book: Book, notes: PartLayout, references: Mapping[str, str]) -> dict[int, tuple[Locator, ...]]:
+    """Each note's "p. N", by page of the Notes, placed over the empty box its layout left."""
+    scale = choose_scale(book.config.trim)
+    found: dict[int, list[Locator]] = {}
+    for note in book.notes:
+        pages = [references[ref] for ref in note.ref_ids if ref in references]
+        spot = notes.anchors.get(locator_id(note.number))
+        if not pages or spot is None:
+            continue
+        page, x, y = spot
+        # Parts open on a right-hand page: even pages of a part are rectos, with the inside margin
+        # on the left. Anchors are measured from the trim's top-left corner.
+        left = (scale.inside_in if page % 2 == 0 else scale.outside_in) * 96
+        found.setdefault(page, []).append(
+            Locator(round(x - left, 3), round(y - scale.top_in * 96, 3), locator_text(pages)))
+    return {page: tuple(locators) for page, locators in found.items()}
 
 
 def to_roman(number: int) -> str:

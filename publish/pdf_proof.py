@@ -31,14 +31,12 @@ import hashlib
 import io
 import logging
 import math
-import multiprocessing
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from importlib.metadata import version
-from multiprocessing.pool import Pool
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -48,11 +46,21 @@ from publish.cache import Cache
 from publish.diagnostics import Diagnostic, PublishError, Severity, display_path, warning
 from publish.model import Book, Chapter
 from publish.output import atomic_path
-from publish.pdf import Settings, _batches, _chapter_job, _job, _notes_job, _settings, lay_out_parts
-from publish.pdf_cache import cached_subset, digest_folder, layout_key, read_layout, store_layout
-from publish.pdf_html import Stamp, choose_scale
+from publish.pdf import STYLESHEET, Settings, _chapter_job, _job, _notes_job, _settings
+from publish.pdf_cache import cached_subset, digest_folder
+from publish.pdf_engine import Engine, layout_run, start_engine
+from publish.pdf_html import Locator, Stamp, choose_scale
 from publish.pdf_join import JoinInput, Metadata, OutlineEntry, StampSet, join_parts
-from publish.pdf_pages import PagePlan, PartPages, body_starts, notes_heads, part_stamps, reference_folios
+from publish.pdf_pages import (
+    PagePlan,
+    PartPages,
+    body_starts,
+    locator_digits,
+    note_locators,
+    notes_heads,
+    part_stamps,
+    reference_folios,
+)
 from publish.pdf_parts import PartJob, PartLayout, SourceMap
 from publish.render import ChapterSource, count_notes, render_chapter
 
@@ -116,20 +124,15 @@ class ProofPage:
     side: str
     """``recto`` or ``verso``: which margin is the outer one."""
     labels: tuple[MarginLabel, ...]
+    locators: tuple[Locator, ...] = ()
+    """The "p. N" of the notes on a page of the Notes."""
 
 
-def start_engine() -> Pool:
-    """Processes that import WeasyPrint as they start, for laying out a proof's parts in; a
-    ``with`` block terminates them.
-
-    WeasyPrint takes about a second to import, more than laying out a chapter: ``publish proof``
-    starts these first and reads the chapter meanwhile, and its own process never imports it.
-    They are forked once this module is imported, so they only add WeasyPrint to what is here.
-    """
-    methods = multiprocessing.get_all_start_methods()
-    # fork: a process starts from this one's state and imports only what layout adds.
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    return context.Pool(engine_size(), initializer=_import_engine)
+@contextmanager
+def start_proof_engine() -> Iterator[Engine | None]:
+    """The engine's processes for a proof, started before the chapter is read (``pdf_engine``)."""
+    with start_engine(engine_size(), styles_dir() / STYLESHEET) as engine:
+        yield engine
 
 
 def engine_size() -> int:
@@ -138,34 +141,33 @@ def engine_size() -> int:
     return min(os.cpu_count() or 1, MAX_ENGINE_PROCESSES)
 
 
-def _import_engine() -> None:
-    import publish.pdf_layout  # noqa: F401  (the import is the work)
-
-
 def write_proof_pdf(
     book: Book, flagged: Chapter, sources: Sequence[ChapterSource], stamp: str, target: Path,
-    *, cache: Cache | None = None, engine: Pool | None = None,
+    *, cache: Cache | None = None, engine: Engine | None = None,
 ) -> list[Diagnostic]:
     """Typeset the proof of ``book``'s one chapter into ``target``; the layout report is returned."""
-    if engine is None:
-        with start_engine() as own:
+    if engine is None and engine_size() > 1:
+        with start_proof_engine() as own:
             return write_proof_pdf(book, flagged, sources, stamp, target, cache=cache, engine=own)
     chapter = book.chapters[0]
     settings = _settings(book, VARIANT)
     anchored, anchors = anchor_flags(chapter, flagged)
     proof_book = replace(book, chapters=(anchored,))
     styles = styles_dir()
-    run = LayoutRun(engine, cache, digest_folder(styles) if cache is not None else "")
+    run = layout_run(engine, cache, styles)
     # Step 1 - the chapter as the book has it; with its flags' anchors, beside it, when there are
     # flags in it; and the chapters before it whose page counts are not known yet.
     css = settings.page_css + proof_css(book) + (styles / PROOF_CSS).read_text(encoding="utf-8")
     flagged_job = replace(_chapter_job(proof_book, anchored, settings), name=f"{chapter.id}-flags", page_css=css)
     in_chapter = any(f'id="{anchor_id}"' in flagged_job.html for anchor_id in anchors)
     counts, keys, missing = known_page_counts(book, sources, settings, cache)
-    earlier = run.start([_chapter_job(book, rendered, settings) for rendered in render_before(book, sources, missing)],
-                        batches=len(missing) and engine_size() * 2)
+    earlier = run.start([_chapter_job(book, rendered, settings) for rendered in render_before(book, sources, missing)])
     plain = run.start([_chapter_job(book, chapter, settings)])
     with_flags = run.start([flagged_job]) if in_chapter else None
+    # The notes, beside the chapter: each "p. 84" is an empty box, drawn over in step 3.
+    with_notes = book.config.notes == "book" and bool(chapter.notes)
+    notes = run.start([_notes_job(proof_book, locator_digits([s.text for s in sources], book.config.trim),
+                                  settings)]) if with_notes else None
     for index, part in zip(missing, earlier(), strict=True):
         counts[index] = part.page_count
     [layout] = plain()
@@ -176,11 +178,9 @@ def write_proof_pdf(
             laid = counts[index] if index < len(counts) else layout.page_count
             store_page_count(cache, keys[index], laid, count_notes(sources[index].text))
     opening = body_starts([*(c for c in counts if c is not None), layout.page_count])[-1]
-    # Step 2 - the notes, with the folio of each reference ("p. 84").
+    # Step 2 - the folio of each reference ("p. 84").
     refs = reference_folios({layout.name: layout.anchors}, {layout.name: opening})
-    parts = [layout]
-    if book.config.notes == "book" and chapter.notes:
-        parts += run.start([_notes_job(proof_book, refs, settings)])()
+    parts = [layout, *(notes() if notes else [])]
     # Step 3 - folios, running heads, the stamp and the flags, drawn over every page.
     pages = proof_pages(proof_book, parts, opening, refs, anchors, with_flags()[0] if with_flags else layout)
     [stamps] = run.start([_proof_stamps_job(proof_book, pages, stamp, settings, css)])()
@@ -203,37 +203,6 @@ def write_proof_pdf(
     with atomic_path(target) as temporary:
         temporary.write_bytes(data)
     return report
-
-
-@dataclass(frozen=True)
-class LayoutRun:
-    """Parts laid out in the engine's processes, each served from the cache when it is there."""
-
-    engine: Pool
-    cache: Cache | None
-    styles_digest: str
-
-    def start(self, jobs: Sequence[PartJob], *, batches: int = 0) -> Callable[[], list[PartLayout]]:
-        """Send the jobs not in the cache to the engine (one task per job, or in ``batches`` that
-        share the parsed stylesheets); the function returned waits for them and stores them."""
-        cache = self.cache
-        keys = [layout_key(cache, job, self.styles_digest) for job in jobs] if cache is not None else []
-        found: list[PartLayout | None] = ([read_layout(cache, key) for key in keys] if cache is not None
-                                          else [None] * len(jobs))
-        missing = [index for index, layout in enumerate(found) if layout is None]
-        groups = ([[missing[i] for i in batch] for batch in _batches([jobs[i] for i in missing], batches)]
-                  if batches else [[index] for index in missing])
-        tasks = [(group, self.engine.apply_async(lay_out_parts, ([jobs[i] for i in group],))) for group in groups]
-
-        def wait() -> list[PartLayout]:
-            for group, task in tasks:
-                for index, layout in zip(group, task.get(), strict=True):
-                    if cache is not None:
-                        store_layout(cache, keys[index], layout)
-                    found[index] = layout
-            return [layout for layout in found if layout is not None]
-
-        return wait
 
 
 def known_page_counts(
@@ -504,6 +473,7 @@ def proof_pages(
     """
     scale = choose_scale(book.config.trim)
     pages: list[ProofPage] = []
+    locators: dict[int, tuple[Locator, ...]] = {}
     for part in parts:
         part_pages = layout_pages(part)
         if part.name == "notes":
@@ -512,6 +482,7 @@ def proof_pages(
             heads = notes_heads(part_pages.ids, note_pages)
             stamps = [Stamp("", heads[page] if page < len(heads) else "", pad=page >= part.page_count)
                       for page in range(part_pages.padded_count)]
+            locators = note_locators(book, part, refs)
         else:
             stamps = part_stamps(part_pages, opening)
         flags: dict[int, list[tuple[float, float, FlagAnchor]]] = {}
@@ -524,7 +495,8 @@ def proof_pages(
             left = (scale.inside_in if recto else scale.outside_in) * 96
             spots = sorted((y - scale.top_in * 96, x - left, anchor) for y, x, anchor in flags.get(page, []))
             labels = stack_labels(spots, scale.size_pt, (scale.outside_in - 2 * GAP_IN) * 96)
-            pages.append(ProofPage(stamp.folio, stamp.head, stamp.pad, "recto" if recto else "verso", labels))
+            shown = locators.get(page, ()) if part.name == "notes" else ()
+            pages.append(ProofPage(stamp.folio, stamp.head, stamp.pad, "recto" if recto else "verso", labels, shown))
     return pages
 
 

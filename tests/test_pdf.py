@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject
+from reading import read_page
 
 from publish import pdf as pdf_module
 from publish.build import build_pdf
@@ -162,8 +163,8 @@ def test_each_note_gives_the_page_of_its_reference(default_book: Built) -> None:
                        if default_book.text(i).lstrip().startswith("Notes\n"))
     found = {number: labels[index] for index in range(default_book.page_of("1"), notes_start)
              for number in note_references(default_book, index)}
-    notes_text = " ".join(default_book.text(i) for i in range(notes_start, len(labels)))
-    printed = {int(n): p for n, p in re.findall(r"(?:^|\s)(\d+)\. p\. (\d+)", notes_text)}
+    notes_text = " ".join(read_page(default_book.path, i) for i in range(notes_start, len(labels)))
+    printed = {int(n): p for n, p in re.findall(r"(?:^|\s)(\d+)\.\s+p\. (\d+)", notes_text)}
     assert sorted(found) == list(range(1, 232))
     assert printed == found
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from lxml import html
 from pypdf import PdfReader
+from reading import read_page
 
 from publish.build import ProofJob, build_pdf, prepare_proof, proof_pdf
 from publish.cache import Cache
@@ -125,6 +126,7 @@ def test_html_proof_numbers_notes_as_the_book_and_highlights_flags(tmp_path: Pat
 @dataclass(frozen=True)
 class Typeset:
     reader: PdfReader
+    path: Path
 
     @property
     def labels(self) -> list[str]:
@@ -159,12 +161,12 @@ def squeeze(text: str) -> str:
 
 def typeset_book(book_dir: Path, out: Path, cache: Cache | None) -> Typeset:
     target, _ = build_pdf(book_dir, out, cache=cache)
-    return Typeset(PdfReader(target))
+    return Typeset(PdfReader(target), target)
 
 
 def typeset_proof(book_dir: Path, chapter: str, out: Path, cache: Cache | None) -> Proof:
     job = prepare_proof(book_dir, chapter)
-    return Proof(PdfReader(proof_pdf(job, out, cache)), job)
+    return Proof(PdfReader(proof_pdf(job, out, cache)), out, job)
 
 
 def runs(typeset: Typeset, index: int) -> list[tuple[str, float]]:
@@ -206,12 +208,12 @@ def test_proof_shows_the_chapter_with_its_book_wide_notes(built: tuple[Typeset, 
     assert "Chapter 7" in first
     assert "Belarus — Tatarstan" in " ".join(first.split())
     notes_start = proof.labels.index("Notes 1")
-    notes = " ".join(proof.text(i) for i in range(notes_start, len(proof.labels)))
-    printed = {int(n): p for n, p in re.findall(r"(?:^|\s)(\d+)\. p\. (\d+)", notes)}
+    notes = " ".join(read_page(proof.path, i) for i in range(notes_start, len(proof.labels)))
+    printed = {int(n): p for n, p in re.findall(r"(?:^|\s)(\d+)\.\s+p\. (\d+)", notes)}
     assert sorted(printed) == [41, 42, 43, 44, 45]
     # "p. N" is the page of the reference in the full edition, as its own Notes print it.
-    book_notes = " ".join(book.text(i) for i in range(book.labels.index(proof.labels[0]), len(book.labels)))
-    in_book = {int(n): p for n, p in re.findall(r"(?:^|\s)(\d+)\. p\. (\d+)", book_notes)}
+    book_notes = " ".join(read_page(book.path, i) for i in range(book.labels.index(proof.labels[0]), len(book.labels)))
+    in_book = {int(n): p for n, p in re.findall(r"(?:^|\s)(\d+)\.\s+p\. (\d+)", book_notes)}
     assert printed == {n: in_book[n] for n in printed}
     # Notes to pages: the running heads name the chapter's own pages.
     heads = re.findall(r"Notes to pages? (\d+)", notes)
@@ -298,9 +300,9 @@ def test_proof_of_a_small_book_matches_it_flags_and_notes_included(tmp_path: Pat
     assert proof.labels[0] == book.labels[book.labels.index("3")] == "3"
     assert_pages_match_the_book(proof, book)
     assert_flags_in_margin(proof)
-    notes = " ".join(proof.text(i) for i in range(proof.labels.index("Notes 1"), len(proof.labels)))
+    notes = " ".join(read_page(proof.path, i) for i in range(proof.labels.index("Notes 1"), len(proof.labels)))
     assert "note-repeated(l.15)" in squeeze(notes)
-    assert re.findall(r"(?:^|\s)(\d+)\. p\. 3", notes) == ["3", "4", "5"]
+    assert re.findall(r"(?:^|\s)(\d+)\.\s+p\. 3", notes) == ["3", "4", "5"]
 
 
 def test_proof_with_footnotes_matches_the_book(tmp_path: Path) -> None:

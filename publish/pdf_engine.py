@@ -1,0 +1,239 @@
+"""The layout engine: processes that lay out parts, started before the book is read.
+
+Takes the number of processes, then batches of part jobs; returns each batch's layouts, in the
+jobs' order, from the build cache where a part's inputs are unchanged and from the processes
+otherwise. ``publish pdf`` and ``publish proof`` start the engine first: its first process
+imports WeasyPrint and warms up (about half a second, as long as laying out three chapters)
+while this one reads the book, then forks the others, which start warm. With one process, parts
+are laid out in this one, and WeasyPrint is imported only once a part is missing from the cache.
+
+A batch is sent at once and waited for later (``LayoutRun.start``), so independent parts (the
+chapters and the Notes; the front matter and the stamps) share the processes. Parts go one task
+each, the longest first, so that no process ends the batch on a long part while the others idle.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import multiprocessing
+import os
+import queue
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from publish.cache import Cache
+from publish.pdf_cache import digest_folder, layout_key, read_layout, store_layout
+from publish.pdf_parts import PartJob, PartLayout
+
+LOGGER = logging.getLogger("publish.pdf")
+
+
+@contextmanager
+def start_engine(processes: int, stylesheet: Path) -> Iterator[Engine | None]:
+    """``processes`` layout processes, starting as this returns; None for one (this process).
+    A ``with`` block terminates them, whatever they are doing."""
+    if processes <= 1:
+        yield None
+        return
+    engine = Engine(processes, stylesheet)
+    try:
+        yield engine
+    finally:
+        engine.close()
+
+
+class EngineError(RuntimeError):
+    """A layout process failed or stopped; the message says which part and why."""
+
+
+class Engine:
+    """Layout processes: the first imports WeasyPrint, warms up, then forks the others.
+
+    Forked after the import, the others start warm: two processes cost one import, not two, and
+    this process, which never imports WeasyPrint, reads the book meanwhile. Jobs go out on one
+    queue (whichever process is free takes the next) and layouts come back on another.
+    """
+
+    def __init__(self, processes: int, stylesheet: Path) -> None:
+        context = multiprocessing.get_context("fork")
+        self.processes = processes
+        self._channel = Channel(context.Queue(), context.Queue())
+        # Not a daemon: daemons may not start processes. ``close`` and _end_with_parent stop it.
+        self._first = context.Process(target=_serve_first, args=(self._channel, processes, stylesheet))
+        self._first.start()
+        self._workers = {self._first.pid or 0}
+        self._sent = 0
+        self._received: dict[int, tuple[str, object]] = {}
+
+    def submit(self, job: PartJob) -> int:
+        """Send a job to whichever process is free; its ticket for ``result``."""
+        ticket = self._sent
+        self._sent += 1
+        self._channel.tasks.put((ticket, job))
+        return ticket
+
+    def result(self, ticket: int) -> PartLayout:
+        """Wait for the layout of the job with ``ticket``."""
+        while ticket not in self._received:
+            try:
+                ticket_in, kind, value = self._channel.results.get(timeout=0.5)
+            except queue.Empty:
+                if not all(_running(pid) for pid in self._workers):
+                    raise EngineError("a layout process stopped unexpectedly (out of memory?)") from None
+                continue
+            if kind == "started":
+                self._workers.add(int(str(value)))
+            else:
+                self._received[ticket_in] = (kind, value)
+        kind, value = self._received.pop(ticket)
+        if kind != "done" or not isinstance(value, PartLayout):
+            raise EngineError(str(value))
+        return value
+
+    def close(self) -> None:
+        """Stop the processes: at once if they are still busy."""
+        for _ in range(self.processes):
+            self._channel.tasks.put(None)
+        self._first.join(timeout=1)
+        if self._first.is_alive():
+            self._first.terminate()
+            self._first.join()
+        self._channel.tasks.cancel_join_thread()
+        self._channel.tasks.close()
+        self._channel.results.close()
+
+
+@dataclass(frozen=True)
+class Channel:
+    """The two queues as a layout process sees them."""
+
+    tasks: multiprocessing.Queue[tuple[int, PartJob] | None]
+    results: multiprocessing.Queue[tuple[int, str, object]]
+
+    def serve(self) -> None:
+        """Lay out jobs until told to stop (None)."""
+        while (task := self.tasks.get()) is not None:
+            ticket, job = task
+            try:
+                message: tuple[int, str, object] = (ticket, "done", lay_out_here([job])[0])
+            except Exception as failure:  # reported to the owner, which stops the build with it
+                message = (ticket, "failed", f"laying out {job.name}: {type(failure).__name__}: {failure}")
+            self.results.put(message)
+
+
+def _serve_first(channel: Channel, processes: int, stylesheet: Path) -> None:
+    _end_with_parent()
+    from publish.pdf_layout import warm_up
+
+    warm_up(stylesheet)
+    context = multiprocessing.get_context("fork")
+    for _ in range(processes - 1):
+        process = context.Process(target=_serve_forked, args=(channel,), daemon=True)
+        process.start()
+    channel.serve()
+
+
+def _serve_forked(channel: Channel) -> None:
+    _end_with_parent()
+    channel.results.put((-1, "started", os.getpid()))
+    channel.serve()
+
+
+def _end_with_parent() -> None:
+    """Have Linux stop this process when the one that started it ends, however it ends: the
+    processes the first one forks are not the build's children, and nothing else would."""
+    try:
+        libc = ctypes.CDLL(None)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _running(pid: int) -> bool:
+    """Whether a process is alive (a zombie is not: the first process reaps the ones it forked)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return False
+        return True
+
+
+def engine_size(wanted: int | None, parts: int | None = None) -> int:
+    """Processes to start: ``wanted``, or one per core; never more than there are parts."""
+    count = wanted or os.cpu_count() or 1
+    return max(1, min(count, parts)) if parts is not None else max(1, count)
+
+
+def lay_out_here(jobs: Sequence[PartJob]) -> list[PartLayout]:
+    """Lay out parts in this process (WeasyPrint imported now, not before)."""
+    from publish.pdf_layout import lay_out_parts
+
+    return lay_out_parts(jobs)
+
+
+@dataclass(frozen=True)
+class LayoutRun:
+    """Parts laid out in the engine's processes, or here, each served from the cache when it is there."""
+
+    engine: Engine | None
+    cache: Cache | None
+    styles_digest: str
+    """``pdf_cache.digest_folder`` of styles/ (part of every key); empty without a cache."""
+
+    def start(self, jobs: Sequence[PartJob]) -> Callable[[], list[PartLayout]]:
+        """Send the jobs that are not in the cache; the function returned waits for them, stores
+        them in the cache and returns every job's layout in the jobs' order."""
+        cache = self.cache
+        keys = [layout_key(cache, job, self.styles_digest) for job in jobs] if cache is not None else []
+        found: list[PartLayout | None] = ([read_layout(cache, key) for key in keys] if cache is not None
+                                          else [None] * len(jobs))
+        missing = sorted((i for i, layout in enumerate(found) if layout is None), key=lambda i: -len(jobs[i].html))
+        tasks: list[tuple[int, _Done | _Pending]]
+        if self.engine is None:
+            laid = lay_out_here([jobs[i] for i in missing]) if missing else []
+            tasks = [(index, _Done(layout)) for index, layout in zip(missing, laid, strict=True)]
+        else:
+            tasks = [(index, _Pending(self.engine, self.engine.submit(jobs[index]))) for index in missing]
+
+        def wait() -> list[PartLayout]:
+            for done, (index, task) in enumerate(tasks, 1):
+                layout = task.get()
+                if cache is not None:
+                    store_layout(cache, keys[index], layout)
+                found[index] = layout
+                LOGGER.info("laid out %d of %d parts, %d pages", done, len(tasks), layout.page_count)
+            return [layout for layout in found if layout is not None]
+
+        return wait
+
+    def run(self, jobs: Sequence[PartJob]) -> list[PartLayout]:
+        return self.start(jobs)()
+
+
+@dataclass(frozen=True)
+class _Done:
+    layout: PartLayout
+
+    def get(self) -> PartLayout:
+        return self.layout
+
+
+@dataclass(frozen=True)
+class _Pending:
+    engine: Engine
+    ticket: int
+
+    def get(self) -> PartLayout:
+        return self.engine.result(self.ticket)
+
+
+def layout_run(engine: Engine | None, cache: Cache | None, styles: Path) -> LayoutRun:
+    return LayoutRun(engine, cache, digest_folder(styles) if cache is not None else "")
