@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from publish import __version__
-from publish.diagnostics import Diagnostic, PublishError, display_path, has_errors, summarize
+from publish.diagnostics import Diagnostic, EngineError, PublishError, display_path, has_errors, summarize
 
 if TYPE_CHECKING:
     from publish.pdf_engine import Engine
@@ -45,6 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except EngineError as exc:
+        print(f"publish {args.command}: error: {exc}", file=sys.stderr)
+        return 1
     except Exception as exc:  # a bug in publish, not in the book: say so without a traceback
         if os.environ.get("PUBLISH_DEBUG"):
             raise

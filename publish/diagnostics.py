@@ -46,6 +46,10 @@ class PublishError(Exception):
         super().__init__("\n".join(d.format() for d in self.diagnostics))
 
 
+class EngineError(RuntimeError):
+    """A layout process failed or stopped (out of memory, killed); the message says which part."""
+
+
 def error(path: str | Path, line: int, col: int, code: str, message: str) -> Diagnostic:
     return Diagnostic(str(path), line, col, Severity.ERROR, code, message)
 

@@ -15,21 +15,25 @@ each, the longest first, so that no process ends the batch on a long part while 
 from __future__ import annotations
 
 import ctypes
+import gc
 import logging
 import multiprocessing
 import os
 import queue
 import signal
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from publish.cache import Cache
+from publish.diagnostics import EngineError
 from publish.pdf_cache import digest_folder, layout_key, read_layout, store_layout
 from publish.pdf_parts import PartJob, PartLayout
 
 LOGGER = logging.getLogger("publish.pdf")
+LONG_PART = 24
+"""Pages from which a part's layout leaves enough garbage to be worth collecting at once."""
 
 
 @contextmanager
@@ -44,10 +48,6 @@ def start_engine(processes: int, stylesheet: Path) -> Iterator[Engine | None]:
         yield engine
     finally:
         engine.close()
-
-
-class EngineError(RuntimeError):
-    """A layout process failed or stopped; the message says which part and why."""
 
 
 class Engine:
@@ -119,10 +119,13 @@ class Channel:
         while (task := self.tasks.get()) is not None:
             ticket, job = task
             try:
-                message: tuple[int, str, object] = (ticket, "done", lay_out_here([job])[0])
+                layout = lay_out_here([job])[0]
+                message: tuple[int, str, object] = (ticket, "done", layout)
             except Exception as failure:  # reported to the owner, which stops the build with it
                 message = (ticket, "failed", f"laying out {job.name}: {type(failure).__name__}: {failure}")
             self.results.put(message)
+            if message[1] != "done" or layout.page_count > LONG_PART:
+                _give_back_memory()
 
 
 def _serve_first(channel: Channel, processes: int, stylesheet: Path) -> None:
@@ -143,14 +146,19 @@ def _serve_forked(channel: Channel) -> None:
     channel.serve()
 
 
+def _give_back_memory() -> None:
+    """Hand the memory a long part took back to the system: a process that has laid out a
+    300-page Notes would otherwise keep its peak to the end of the build."""
+    gc.collect()
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
+
+
 def _end_with_parent() -> None:
     """Have Linux stop this process when the one that started it ends, however it ends: the
     processes the first one forks are not the build's children, and nothing else would."""
-    try:
-        libc = ctypes.CDLL(None)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _running(pid: int) -> bool:
