@@ -33,7 +33,7 @@ from publish.diagnostics import Diagnostic, PublishError, Severity, display_path
 from publish.model import Book, Chapter
 from publish.output import atomic_path
 from publish.pdf_cache import cached_subset
-from publish.pdf_engine import Engine, LayoutRun, engine_size, layout_run, start_engine
+from publish.pdf_engine import Engine, engine_size, layout_run, start_engine
 from publish.pdf_html import (
     BLEED_IN,
     ContentsEntry,
@@ -49,6 +49,7 @@ from publish.pdf_pages import (
     PagePlan,
     PartPages,
     body_starts,
+    contents_locators,
     locator_digits,
     note_locators,
     notes_heads,
@@ -61,7 +62,7 @@ from publish.pdf_parts import PartJob, PartLayout, SourceMap
 VARIANTS = ("digital", "print")
 STYLESHEET = "print.css"
 STAMP_RUN = 48
-"""Stamp pages per stamps document."""
+"""Stamp pages per stamps document: even, so that each opens on a right-hand page, as its pages do."""
 # Progress, WeasyPrint-style: "Step N - ..." at INFO; silent unless a caller configures logging.
 LOGGER = logging.getLogger("publish.pdf")
 
@@ -107,31 +108,29 @@ def write_pdf(
     run = layout_run(engine, cache, styles_dir())
     with_notes = book.config.notes == "book" and bool(book.notes)
     digits = locator_digits([chapter.source for chapter in book.chapters], book.config.trim)
-    LOGGER.info("Step 1 - laying out %d chapters and the notes", len(book.chapters))
+    LOGGER.info("Step 1 - laying out the front matter, %d chapters and the notes", len(book.chapters))
     notes_job = [_notes_job(book, digits, settings)] if with_notes else []
-    laid = run.run([*(_chapter_job(book, chapter, settings) for chapter in book.chapters), *notes_job])
-    chapters, back = laid[: len(book.chapters)], laid[len(book.chapters):]
+    laid = run.run([_front_job(book, _contents(book, with_notes), settings),
+                    *(_chapter_job(book, chapter, settings) for chapter in book.chapters), *notes_job])
+    front, chapters, back = laid[0], laid[1 : len(book.chapters) + 1], laid[len(book.chapters) + 1 :]
     LOGGER.info("Step 2 - resolving page numbers")
     numbers = _number_pages(chapters)
     _record_page_counts(book, chapters, settings, cache)
     if back and len(max(numbers.references.values(), key=len, default="")) > digits:
         # Rare: the estimate of the book's length fell short of a page number's digits.
         back = run.run([_notes_job(book, len(max(numbers.references.values(), key=len)), settings)])
-    LOGGER.info("Step 3 - laying out the front matter and the folios, running heads and \"p. N\"")
-    front_wait = run.start([_front_job(book, _contents(book, numbers, with_notes), settings)])
-    body_stamps = numbers.folios + (_notes_stamps(book, back[0], numbers) if back else [])
-    # A stamp page costs as much to lay out as a short page of text: the stamps go in runs of a
-    # fixed length (the same PDF whatever the number of processes), shared among the processes.
-    pieces = _split(body_stamps, STAMP_RUN)
-    stamps_wait = run.start([_stamps_job(book, f"stamps-{n}", piece, settings) for n, piece in enumerate(pieces, 1)])
-    [front] = front_wait()
     parts = [front, *chapters, *back]
     plan = plan_pages([_pages(part) for part in parts])
-    offsets = [plan.front_count + sum(len(piece) for piece in pieces[:n]) for n in range(len(pieces))]
+    LOGGER.info("Step 3 - laying out the folios, running heads and page numbers drawn over the pages")
+    all_stamps = (_front_stamps(book, front, numbers) + numbers.folios
+                  + (_notes_stamps(book, back[0], numbers) if back else []))
+    # A stamp page costs as much to lay out as a short page of text: the stamps go in runs of a
+    # fixed length (the same PDF whatever the number of processes), shared among the processes.
+    pieces = _split(all_stamps, STAMP_RUN)
+    laid_stamps = run.run([_stamps_job(book, f"stamps-{n}", piece, settings) for n, piece in enumerate(pieces, 1)])
+    offsets = [sum(len(piece) for piece in pieces[:n]) for n in range(len(pieces))]
     stamps = [StampSet(layout, _targets(piece, offset))
-              for layout, piece, offset in zip(stamps_wait(), pieces, offsets, strict=True)]
-    if variant == "print":
-        stamps += _front_stamps(book, front, settings, run)
+              for layout, piece, offset in zip(laid_stamps, pieces, offsets, strict=True)]
     LOGGER.info("Step 4 - layout report")
     diagnostics = _report(book, parts, plan)
     diagnostics += [d for part in [*parts, *(s.layout for s in stamps)] for d in part.diagnostics]
@@ -171,12 +170,14 @@ def _notes_stamps(book: Book, notes: PartLayout, numbers: Numbers) -> list[Stamp
     return [replace(stamp, locators=locators.get(page, ())) for page, stamp in enumerate(stamps)]
 
 
-def _front_stamps(book: Book, front: PartLayout, settings: Settings, run: LayoutRun) -> list[StampSet]:
-    """The crop marks of the blank page that may end the front matter (print variant)."""
-    if front.page_count % 2 == 0:
-        return []
-    stamps = [Stamp("", "", pad=page >= front.page_count) for page in range(front.page_count + 1)]
-    return [StampSet(run.run([_stamps_job(book, "front-stamps", stamps, settings)])[0], _targets(stamps, 0))]
+def _front_stamps(book: Book, front: PartLayout, numbers: Numbers) -> list[Stamp]:
+    """The contents' page numbers; the front matter prints its own folios. A padding page gets
+    a stamp only for its crop marks (print variant)."""
+    pages = {chapter.id: str(numbers.openings[chapter.id]) for chapter in book.chapters}
+    pages["notes"] = str(numbers.notes_folio)
+    locators = contents_locators(book, front, pages)
+    return [Stamp("", "", pad=page >= front.page_count, locators=locators.get(page, ()))
+            for page in range(front.page_count + front.page_count % 2)]
 
 
 def single_html(book: Book, variant: str) -> str:
@@ -188,9 +189,7 @@ def single_html(book: Book, variant: str) -> str:
     settings = _settings(book, variant)
     css = settings.stylesheet.read_text(encoding="utf-8").replace(
         'url("fonts/', f'url("{settings.stylesheet.parent.resolve().as_uri()}/fonts/')
-    refs = {ref: "1" for note in book.notes for ref in note.ref_ids}
-    placeholder = Numbers({c.id: 1 for c in book.chapters}, 1, refs, [])
-    parts = [front_html(book, _contents(book, placeholder, True)),
+    parts = [front_html(book, _contents(book, True)),
              *(chapter_html(book, chapter) for chapter in book.chapters)]
     if book.config.notes == "book" and book.notes:
         parts.append(notes_html(book, locator_digits([c.source for c in book.chapters], book.config.trim)))
@@ -207,7 +206,7 @@ def _split(stamps: list[Stamp], size: int) -> list[list[Stamp]]:
 
 def _targets(stamps: Sequence[Stamp], start: int) -> list[int | None]:
     """The book's page each stamp is drawn over, or None for a stamp with nothing on it."""
-    return [start + offset if stamp.folio or stamp.head or stamp.pad else None
+    return [start + offset if stamp.folio or stamp.head or stamp.pad or stamp.locators else None
             for offset, stamp in enumerate(stamps)]
 
 
@@ -263,11 +262,12 @@ def _notes_job(book: Book, digits: int, settings: Settings) -> PartJob:
     return _job("notes", notes_html(book, digits), settings, source)
 
 
-def _contents(book: Book, numbers: Numbers, with_notes: bool) -> list[ContentsEntry]:
-    entries = [ContentsEntry("chapter", f"{c.number}.", c.title, c.id, str(numbers.openings[c.id]))
-               for c in book.chapters]
+def _contents(book: Book, with_notes: bool) -> list[ContentsEntry]:
+    """The contents' entries; each page number is one hidden figure in a column wide enough for
+    four, drawn over once the pages are known (``_front_stamps``)."""
+    entries = [ContentsEntry("chapter", f"{c.number}.", c.title, c.id, "0") for c in book.chapters]
     if with_notes:
-        entries.append(ContentsEntry("back toc-back", "", "Notes", "notes", str(numbers.notes_folio)))
+        entries.append(ContentsEntry("back toc-back", "", "Notes", "notes", "0"))
     return entries
 
 

@@ -44,7 +44,8 @@ class ContentsEntry:
     number: str
     title: str
     target: str
-    page: str
+    page_room: str
+    """Hidden figures as wide as the page number: the number is drawn over them (``Locator``)."""
 
     @property
     def title_start(self) -> str:
@@ -58,12 +59,14 @@ class ContentsEntry:
 
 @dataclass(frozen=True)
 class Locator:
-    """A note's "p. 84", drawn over the Notes where its empty box was laid out."""
+    """A page number drawn over the empty box laid out for it: a note's "p. 84" (``note``) or
+    a contents entry's page (``contents``)."""
 
     left: float
     top: float
     """CSS px from the top-left corner of the page's text block."""
     text: str
+    kind: str = "note"
 
 
 @dataclass(frozen=True)
@@ -208,6 +211,10 @@ def label_note(note: Note, digits: int = 0) -> Markup:
 
 def locator_id(number: int) -> str:
     return f"locator-{number}"
+
+
+def contents_page_id(target: str) -> str:
+    return f"toc-page-{target}"
 
 
 def locator_room(references: int, digits: int) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from publish.model import Book
-from publish.pdf_html import Locator, Stamp, choose_scale, locator_id, locator_text
+from publish.pdf_html import Locator, Stamp, choose_scale, contents_page_id, locator_id, locator_text
 from publish.pdf_parts import PartLayout
 
 _NOTE_ID = re.compile(r"^note-(\d+)$")
@@ -129,21 +129,33 @@ def locator_digits(sources: Sequence[str], trim: tuple[float, float]) -> int:
     return len(str(2 * max(pages, 1)))
 
 
+def contents_locators(book: Book, front: PartLayout, pages: Mapping[str, str]) -> dict[int, tuple[Locator, ...]]:
+    """Each contents entry's page number, by page of the front matter, over its hidden figure."""
+    found: dict[int, list[Locator]] = {}
+    for target, page in pages.items():
+        spot = front.anchors.get(contents_page_id(target))
+        if spot is not None:
+            found.setdefault(spot[0], []).append(_locator(book, spot, page, "contents"))
+    return {index: tuple(locators) for index, locators in found.items()}
+
+
+def _locator(book: Book, spot: tuple[int, float, float], text: str, kind: str) -> Locator:
+    """A locator at an anchor of a part: parts open on a right-hand page, so even pages of a part
+    are rectos, with the inside margin on the left. Anchors are measured from the trim's corner."""
+    scale = choose_scale(book.config.trim)
+    page, x, y = spot
+    left = (scale.inside_in if page % 2 == 0 else scale.outside_in) * 96
+    return Locator(round(x - left, 3), round(y - scale.top_in * 96, 3), text, kind)
+
+
 def note_locators(book: Book, notes: PartLayout, references: Mapping[str, str]) -> dict[int, tuple[Locator, ...]]:
     """Each note's "p. N", by page of the Notes, placed over the empty box its layout left."""
-    scale = choose_scale(book.config.trim)
     found: dict[int, list[Locator]] = {}
     for note in book.notes:
         pages = [references[ref] for ref in note.ref_ids if ref in references]
         spot = notes.anchors.get(locator_id(note.number))
-        if not pages or spot is None:
-            continue
-        page, x, y = spot
-        # Parts open on a right-hand page: even pages of a part are rectos, with the inside margin
-        # on the left. Anchors are measured from the trim's top-left corner.
-        left = (scale.inside_in if page % 2 == 0 else scale.outside_in) * 96
-        found.setdefault(page, []).append(
-            Locator(round(x - left, 3), round(y - scale.top_in * 96, 3), locator_text(pages)))
+        if pages and spot is not None:
+            found.setdefault(spot[0], []).append(_locator(book, spot, locator_text(pages), "note"))
     return {page: tuple(locators) for page, locators in found.items()}
 
 

@@ -102,7 +102,8 @@ def note_references(built: Built, index: int) -> list[int]:
 def test_contents_shows_the_page_each_chapter_opens_on(default_book: Built) -> None:
     contents = [i for i, label in enumerate(default_book.labels)
                 if not label.isdigit() and "Contents" in default_book.text(i)]
-    text = " ".join(" ".join(default_book.text(i) for i in range(contents[0], default_book.page_of("1"))).split())
+    text = " ".join(" ".join(read_page(default_book.path, i)
+                             for i in range(contents[0], default_book.page_of("1"))).split())
     leader_then_page = re.compile(r"(?: ?\.)+ (\d+)")
     position = 0
     for chapter in default_book.book.chapters:
@@ -167,6 +168,26 @@ def test_each_note_gives_the_page_of_its_reference(default_book: Built) -> None:
     printed = {int(n): p for n, p in re.findall(r"(?:^|\s)(\d+)\.\s+p\. (\d+)", notes_text)}
     assert sorted(found) == list(range(1, 232))
     assert printed == found
+
+
+@needs_manuscript
+def test_each_page_of_a_reference_is_drawn_in_the_room_left_for_it(default_book: Built) -> None:
+    """"p. N" is drawn over an empty box laid out between the note's number and its text: on the
+    number's baseline, after the number, before the text."""
+    checked = 0
+    for index in range(default_book.page_of("1"), len(default_book.labels)):
+        runs = text_runs(default_book, index)
+        for text, _size, x, y in runs:
+            if not re.fullmatch(r"pp?\. \d+(, \d+)*", text.strip()):
+                continue
+            line = sorted((run for run in runs if abs(run[3] - y) < 0.5 and run[0].strip() != text.strip()),
+                          key=lambda run: run[2])
+            number = [run for run in line if re.fullmatch(r"\d+\.", run[0].strip()) and run[2] < x]
+            after = [run for run in line if run[2] > x]
+            assert number, (default_book.labels[index], text)
+            assert after and after[0][2] - x > 4 * len(text.strip()), (default_book.labels[index], text, line)
+            checked += 1
+    assert checked >= 200
 
 
 @needs_manuscript
