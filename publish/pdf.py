@@ -44,7 +44,7 @@ from publish.pdf_html import (
     page_css,
     stamps_html,
 )
-from publish.pdf_join import JoinInput, Metadata, OutlineEntry, StampSet, join_parts
+from publish.pdf_join import JoinInput, Metadata, OutlineEntry, StampSet, begin_join, join_parts
 from publish.pdf_pages import (
     PagePlan,
     PartPages,
@@ -127,7 +127,10 @@ def write_pdf(
     # A stamp page costs as much to lay out as a short page of text: the stamps go in runs of a
     # fixed length (the same PDF whatever the number of processes), shared among the processes.
     pieces = _split(all_stamps, STAMP_RUN)
-    laid_stamps = run.run([_stamps_job(book, f"stamps-{n}", piece, settings) for n, piece in enumerate(pieces, 1)])
+    stamps_wait = run.start([_stamps_job(book, f"stamps-{n}", piece, settings) for n, piece in enumerate(pieces, 1)])
+    # The parts' pages go into the joined PDF meanwhile: this process would only wait.
+    begun = begin_join(parts, settings.font_files, cached_subset(cache))
+    laid_stamps = stamps_wait()
     offsets = [sum(len(piece) for piece in pieces[:n]) for n in range(len(pieces))]
     stamps = [StampSet(layout, _targets(piece, offset))
               for layout, piece, offset in zip(laid_stamps, pieces, offsets, strict=True)]
@@ -140,8 +143,8 @@ def write_pdf(
     data = join_parts(JoinInput(
         parts=parts, stamps=stamps, plan=plan, outline=_outline(book, parts, plan),
         metadata=_metadata(book), variant=variant, bleed_px=BLEED_IN * 96 if variant == "print" else 0.0,
-        font_files=settings.font_files, subset=cached_subset(cache),
-    ))
+        font_files=settings.font_files, subset=begun.fonts.subset,
+    ), begun)
     with atomic_path(target) as temporary:
         temporary.write_bytes(data)
     LOGGER.info("Step 6 - wrote %s", target)

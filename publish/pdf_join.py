@@ -90,13 +90,24 @@ class JoinInput:
     subset: Callable[[bytes, set[int]], bytes] = subset_font
 
 
-def join_parts(spec: JoinInput) -> bytes:
+@dataclass(frozen=True)
+class Begun:
+    """A join with the parts' pages added, waiting for the stamps (``begin_join``)."""
+
+    parts: Sequence[PartLayout]
+    writer: PdfWriter
+    fonts: SharedFonts
+
+
+def begin_join(parts: Sequence[PartLayout], font_files: Mapping[str, bytes],
+               subset: Callable[[bytes, set[int]], bytes] = subset_font) -> Begun:
+    """The first half of the join, which needs only the parts: ``publish pdf`` does it while the
+    stamps are being laid out."""
     writer = PdfWriter()
-    fonts = SharedFonts(writer, subset=spec.subset)
-    anchors = _global_anchors(spec)
-    for part in spec.parts:
+    fonts = SharedFonts(writer, subset=subset)
+    for part in parts:
         reader = PdfReader(io.BytesIO(part.pdf))
-        record_glyphs(fonts, part.fonts, spec.font_files)
+        record_glyphs(fonts, part.fonts, font_files)
         for page in reader.pages:
             share_fonts(fonts, page)
             _drop_annotations(page)
@@ -104,6 +115,15 @@ def join_parts(spec: JoinInput) -> bytes:
             _compress_contents(writer, added)
         if len(reader.pages) % 2:
             _add_blank_page(writer)
+    return Begun(parts, writer, fonts)
+
+
+def join_parts(spec: JoinInput, begun: Begun | None = None) -> bytes:
+    """The book's PDF; ``begun`` is ``begin_join`` of the same parts, font files and subsetter."""
+    if begun is None or begun.parts is not spec.parts:
+        begun = begin_join(spec.parts, spec.font_files, spec.subset)
+    writer, fonts = begun.writer, begun.fonts
+    anchors = _global_anchors(spec)
     for stamp_set in spec.stamps:
         _draw_stamps(writer, fonts, stamp_set, spec.font_files)
     if spec.variant == "digital":
