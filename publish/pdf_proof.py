@@ -2,7 +2,7 @@
 
 Takes the book holding only the proofed chapter, the same chapter with its editorial flags marked
 (``proof.mark_flags``), every chapter source, the stamp's text, the target, the build cache and,
-optionally, an engine (``start_engine``); writes the PDF atomically and returns the layout report
+optionally, an engine (``start_proof_engine``); writes the PDF atomically and returns the layout report
 of the proof's parts, worded with the book's folios.
 
 Folios are the full edition's: a chapter opens on the page that the page counts of all chapters
@@ -17,11 +17,12 @@ The one design decision: the proof's pages are the book's. The chapter is laid o
 book's own HTML (so it is the very layout ``publish pdf`` caches), and laid out a second time,
 beside it, with an empty element where each flag points, only to learn where the flags fall: an
 element splits the text run around it, and WeasyPrint then sets the spaces of that line a
-fraction of a point differently, which could move a line break. The flags' labels, the stamp and
-the folios are drawn over the pages from a stamps document, as the book draws its folios, so
-they cannot move a line and the layout report never sees them.
+fraction of a point differently, which could move a line break. The flags' labels, the stamp,
+the folios and each note's "p. N" are drawn over the pages from a stamps document, as the book
+draws them, so they cannot move a line and the layout report never sees them; the Notes are laid
+out beside the chapter, as in the book.
 
-WeasyPrint lays everything out in the engine's processes (``start_engine``), which import it as
+WeasyPrint lays everything out in the engine's processes (``pdf_engine``), which import it as
 they start: ``publish proof`` starts them before it reads the chapter.
 """
 
