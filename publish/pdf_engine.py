@@ -40,7 +40,8 @@ LONG_PART = 24
 def start_engine(processes: int, stylesheet: Path) -> Iterator[Engine | None]:
     """``processes`` layout processes, starting as this returns; None for one (this process).
     A ``with`` block terminates them, whatever they are doing."""
-    if processes <= 1:
+    if processes <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        # Without fork (Windows) a process would start cold and import everything again.
         yield None
         return
     engine = Engine(processes, stylesheet)
