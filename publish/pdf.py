@@ -101,8 +101,9 @@ def write_pdf(
     one, in ``workers`` processes started here (default: one per core; 1: this process)."""
     if variant not in VARIANTS:
         raise ValueError(f"unknown PDF variant {variant!r}")
-    if engine is None and workers != 1 and engine_size(workers, len(book.chapters) + 1) > 1:
-        with start_engine(engine_size(workers, len(book.chapters) + 1), styles_dir() / STYLESHEET) as own:
+    processes = engine_size(workers, len(book.chapters) + 1)
+    if engine is None and processes > 1:
+        with start_engine(processes, styles_dir() / STYLESHEET) as own:
             return write_pdf(book, target, variant=variant, cache=cache, engine=own)
     settings = _settings(book, variant)
     run = layout_run(engine, cache, styles_dir())

@@ -1,8 +1,8 @@
 """Cached part layouts: a part whose inputs have not changed is not laid out again.
 
-Takes a function that lays out parts and the build cache; returns a function with the same
-signature that serves each part from the cache when every input of its layout is unchanged and
-lays out (and stores) only the rest. The key covers the part's HTML, its page CSS, its source
+Takes a part job and the build cache; gives the job's key, reads and stores its layout
+(``pdf_engine.LayoutRun`` serves each part from here when every input of its layout is
+unchanged and lays out only the rest), and caches font subsets. The key covers the part's HTML, its page CSS, its source
 map (diagnostics name files), every file under styles/ (stylesheet, templates, fonts), the bytes
 of each local file the HTML refers to (images), and this package's code; entries are JSON plus
 the part's PDF bytes, never pickle, and one that fails to parse is laid out again.
@@ -14,7 +14,7 @@ import base64
 import hashlib
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
@@ -22,29 +22,10 @@ from urllib.request import url2pathname
 
 from publish.cache import Cache
 from publish.diagnostics import Diagnostic, Severity
-from publish.pdf_parts import FontUse, LayoutProblem, LinkSpot, PartJob, PartLayout, RunParts
+from publish.pdf_parts import FontUse, LayoutProblem, LinkSpot, PartJob, PartLayout
 
 KIND = "layout"
 _REFERENCE = re.compile(r'\b(?:src|href)="([^"#][^"]*)"')
-
-
-def cached(run: RunParts, cache: Cache | None, styles: Path) -> RunParts:
-    """``run`` behind the cache; ``run`` itself when there is no cache."""
-    if cache is None:
-        return run
-    styles_digest = digest_folder(styles)
-
-    def run_cached(jobs: Sequence[PartJob]) -> list[PartLayout]:
-        keys = [layout_key(cache, job, styles_digest) for job in jobs]
-        found = [read_layout(cache, key) for key in keys]
-        missing = [index for index, layout in enumerate(found) if layout is None]
-        if missing:
-            for index, layout in zip(missing, run([jobs[i] for i in missing]), strict=True):
-                store_layout(cache, keys[index], layout)
-                found[index] = layout
-        return [layout for layout in found if layout is not None]
-
-    return run_cached
 
 
 def layout_key(cache: Cache, job: PartJob, styles_digest: str) -> str:

@@ -134,10 +134,6 @@ def _parsed_page_sheet(css: str, signature: Signature) -> weasyprint.CSS:
     return weasyprint.CSS(string=css, font_config=_fonts(signature))
 
 
-def lay_out_part(job: PartJob) -> PartLayout:
-    return lay_out_parts([job])[0]
-
-
 def _describe(job: PartJob, document: Any, pdf: bytes, refused: list[str], messages: list[str]) -> PartLayout:
     """Everything later stages need from the laid-out document, as plain data."""
     pages = list(document.pages)

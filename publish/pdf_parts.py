@@ -6,7 +6,7 @@ plan, cache and join parts (and a fully cached build) never pay for importing We
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -133,6 +133,3 @@ class PartLayout:
     diagnostics: tuple[Diagnostic, ...] = ()
     """Files the part may not read, and the engine's own warnings."""
 
-
-RunParts = Callable[[Sequence[PartJob]], list[PartLayout]]
-"""Lays out parts, in this process, in workers or from the cache; results in the jobs' order."""
