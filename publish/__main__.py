@@ -1,7 +1,5 @@
 """Allow ``python -m publish``."""
 
-import sys
+from publish.cli import run
 
-from publish.cli import main
-
-sys.exit(main())
+run()

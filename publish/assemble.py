@@ -1,4 +1,4 @@
-"""Assembly helpers shared by the editions: the styles folder, Jinja2 templates, and hrefs.
+"""Assembly helpers shared by the editions: Jinja2 templates and hrefs.
 
 Takes rendered chapters; gives a Jinja2 environment over ``styles/templates`` (autoescaped, strict
 about undefined names) and the one rule that differs between editions: which file an id lives in.
@@ -9,20 +9,12 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from pathlib import Path
 
 import jinja2
 
+from publish.paths import styles_dir
+
 _HREF = re.compile(r'href="#([^"]+)"')
-
-
-def styles_dir() -> Path:
-    """The bundled styles: beside the package when installed, at the repository top in a checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "styles", here.parent / "styles"):
-        if (candidate / "fonts").is_dir():
-            return candidate
-    raise FileNotFoundError("the styles folder is missing from this installation of publish")
 
 
 @functools.cache

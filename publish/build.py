@@ -63,12 +63,13 @@ def build_pdf(
     book_dir: Path, output: Path | None = None, *, variant: str = "digital", cache: Cache | None = None,
     jobs: int | None = None,
 ) -> tuple[Path, list[Diagnostic]]:
-    from publish.assemble import styles_dir
-    from publish.pdf import STYLESHEET, write_pdf
-    from publish.pdf_engine import engine_size, start_engine
+    from publish.pdf_engine import engine_size, start_print_engine
 
-    # The engine's processes import WeasyPrint and parse the stylesheet while the book is read.
-    with start_engine(engine_size(jobs), styles_dir() / STYLESHEET) as engine:
+    # The engine's processes import WeasyPrint and parse the stylesheet while this one imports
+    # the PDF stages and reads the book.
+    with start_print_engine(engine_size(jobs)) as engine:
+        from publish.pdf import write_pdf
+
         book, problems = read_book(book_dir, cache)
         target = output or default_output(f"{book.slug}.pdf")
         problems += write_pdf(book, target, variant=variant, cache=cache, workers=jobs, engine=engine)
@@ -148,9 +149,9 @@ def proof_engine(wanted: bool = True) -> Iterator[Engine | None]:
     if not wanted:
         yield None
         return
-    from publish.pdf_proof import start_proof_engine
+    from publish.pdf_engine import proof_engine_size, start_print_engine
 
-    with start_proof_engine() as engine:
+    with start_print_engine(proof_engine_size()) as engine:
         yield engine
 
 
@@ -174,7 +175,7 @@ def proof_output(chapter_stem: str, suffix: str) -> Path:
 
 def watched_paths(book_dir: Path) -> list[Path]:
     """What a proof depends on: the book's Markdown and book.toml, and the bundled styles."""
-    from publish.assemble import styles_dir
+    from publish.paths import styles_dir
 
     paths = [book_dir / CONFIG_NAME, *sorted(book_dir.glob("*.md"))]
     return paths + sorted(p for p in styles_dir().rglob("*") if p.is_file())

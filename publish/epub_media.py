@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from publish.assemble import styles_dir
 from publish.cache import Cache
 from publish.config import CONFIG_NAME
 from publish.diagnostics import Diagnostic, display_path, error, warning
 from publish.model import Book
+from publish.paths import styles_dir
 
 SVG = "http://www.w3.org/2000/svg"
 FONT_FILES = ("EBGaramond-Regular.ttf", "EBGaramond-Italic.ttf", "EBGaramond-Bold.ttf", "EBGaramond-BoldItalic.ttf")

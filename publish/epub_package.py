@@ -18,7 +18,6 @@ from typing import Any
 from ebooklib import epub
 from lxml import etree
 
-from publish.assemble import styles_dir
 from publish.config import CONFIG_NAME
 from publish.diagnostics import PublishError, display_path, error
 from publish.epub_media import Media, key_line
@@ -27,6 +26,7 @@ from publish.epub_pages import Pages, TocEntry
 from publish.epub_xhtml import serialize
 from publish.epub_zip import write_package, zip_entries, zip_time
 from publish.model import Book
+from publish.paths import styles_dir
 
 OPF = "http://www.idpf.org/2007/opf"
 NCX = "http://www.daisy.org/z3986/2005/ncx/"

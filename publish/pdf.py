@@ -27,13 +27,13 @@ from importlib.metadata import version
 from pathlib import Path
 
 from publish import __version__
-from publish.assemble import styles_dir
 from publish.cache import Cache
 from publish.diagnostics import Diagnostic, PublishError, Severity, display_path, warning
 from publish.model import Book, Chapter
 from publish.output import atomic_path
+from publish.paths import styles_dir
 from publish.pdf_cache import cached_subset
-from publish.pdf_engine import Engine, engine_size, layout_run, start_engine
+from publish.pdf_engine import STYLESHEET, Engine, engine_size, layout_run, start_print_engine
 from publish.pdf_html import (
     BLEED_IN,
     ContentsEntry,
@@ -60,7 +60,6 @@ from publish.pdf_pages import (
 from publish.pdf_parts import PartJob, PartLayout, SourceMap
 
 VARIANTS = ("digital", "print")
-STYLESHEET = "print.css"
 STAMP_RUN = 48
 """Stamp pages per stamps document: even, so that each opens on a right-hand page, as its pages do."""
 # Progress, WeasyPrint-style: "Step N - ..." at INFO; silent unless a caller configures logging.
@@ -103,7 +102,7 @@ def write_pdf(
         raise ValueError(f"unknown PDF variant {variant!r}")
     processes = engine_size(workers, len(book.chapters) + 1)
     if engine is None and processes > 1:
-        with start_engine(processes, styles_dir() / STYLESHEET) as own:
+        with start_print_engine(processes) as own:
             return write_pdf(book, target, variant=variant, cache=cache, engine=own)
     settings = _settings(book, variant)
     run = layout_run(engine, cache, styles_dir())

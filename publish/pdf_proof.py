@@ -2,7 +2,7 @@
 
 Takes the book holding only the proofed chapter, the same chapter with its editorial flags marked
 (``proof.mark_flags``), every chapter source, the stamp's text, the target, the build cache and,
-optionally, an engine (``start_proof_engine``); writes the PDF atomically and returns the layout report
+optionally, an engine (``build.proof_engine``); writes the PDF atomically and returns the layout report
 of the proof's parts, worded with the book's folios.
 
 Folios are the full edition's: a chapter opens on the page that the page counts of all chapters
@@ -32,7 +32,6 @@ import hashlib
 import io
 import logging
 import math
-import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -42,14 +41,15 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from publish import __version__
-from publish.assemble import styles_dir, template_environment
+from publish.assemble import template_environment
 from publish.cache import Cache
 from publish.diagnostics import Diagnostic, PublishError, Severity, display_path, warning
 from publish.model import Book, Chapter
 from publish.output import atomic_path
-from publish.pdf import STYLESHEET, Settings, _chapter_job, _job, _notes_job, _settings
+from publish.paths import styles_dir
+from publish.pdf import Settings, _chapter_job, _job, _notes_job, _settings
 from publish.pdf_cache import cached_subset, digest_folder
-from publish.pdf_engine import Engine, layout_run, start_engine
+from publish.pdf_engine import Engine, layout_run, proof_engine_size, start_print_engine
 from publish.pdf_html import Locator, Stamp, choose_scale
 from publish.pdf_join import JoinInput, Metadata, OutlineEntry, StampSet, join_parts
 from publish.pdf_pages import (
@@ -68,7 +68,6 @@ from publish.render import ChapterSource, count_notes, render_chapter
 KIND = "pages"
 """Cache entries: one chapter's page count and number of notes, as ``{"pages": 3, "notes": 5}``."""
 VARIANT = "digital"
-MAX_ENGINE_PROCESSES = 4
 PROOF_CSS = "proof-print.css"
 _FLAG_SPAN = re.compile(r'<span class="flag" data-flag="([^"]*)" title="[^"]*">'
                         r'<span class="flag-text">([^<]*)</span></span>')
@@ -129,26 +128,13 @@ class ProofPage:
     """The "p. N" of the notes on a page of the Notes."""
 
 
-@contextmanager
-def start_proof_engine() -> Iterator[Engine | None]:
-    """The engine's processes for a proof, started before the chapter is read (``pdf_engine``)."""
-    with start_engine(engine_size(), styles_dir() / STYLESHEET) as engine:
-        yield engine
-
-
-def engine_size() -> int:
-    """Two processes lay out a proof's chapter and its flagged twin side by side; more only speed
-    up laying out the chapters of a book never built, and each costs an import of WeasyPrint."""
-    return min(os.cpu_count() or 1, MAX_ENGINE_PROCESSES)
-
-
 def write_proof_pdf(
     book: Book, flagged: Chapter, sources: Sequence[ChapterSource], stamp: str, target: Path,
     *, cache: Cache | None = None, engine: Engine | None = None,
 ) -> list[Diagnostic]:
     """Typeset the proof of ``book``'s one chapter into ``target``; the layout report is returned."""
-    if engine is None and engine_size() > 1:
-        with start_proof_engine() as own:
+    if engine is None and proof_engine_size() > 1:
+        with start_print_engine(proof_engine_size()) as own:
             return write_proof_pdf(book, flagged, sources, stamp, target, cache=cache, engine=own)
     chapter = book.chapters[0]
     settings = _settings(book, VARIANT)

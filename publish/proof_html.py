@@ -11,10 +11,11 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from publish.assemble import styles_dir, template_environment
+from publish.assemble import template_environment
 from publish.diagnostics import Diagnostic
 from publish.model import Book, Chapter
 from publish.output import write_atomic
+from publish.paths import styles_dir
 from publish.proof import Stamp
 
 FACES = (

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from publish.assemble import styles_dir
 from publish.cache import Cache
 from publish.cli import main
+from publish.paths import styles_dir
 from publish.pdf_cache import digest_folder
 
 DATA = Path(__file__).parent / "data"

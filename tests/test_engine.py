@@ -14,11 +14,11 @@ from pypdf import PdfReader
 from reading import read_page
 
 from publish import pdf as pdf_module
-from publish.assemble import styles_dir
 from publish.cli import main
 from publish.diagnostics import EngineError
 from publish.manuscript import load_book
-from publish.pdf_engine import layout_run, start_engine
+from publish.paths import styles_dir
+from publish.pdf_engine import layout_run, start_print_engine
 from publish.pdf_pages import locator_digits
 from publish.pdf_parts import PartJob, PartLayout
 
@@ -46,7 +46,7 @@ def test_a_part_that_fails_names_the_part(monkeypatch: pytest.MonkeyPatch) -> No
 
     # The engine's processes are forked from this one, so they run the replacement too.
     monkeypatch.setattr("publish.pdf_engine.lay_out_here", fail)
-    with start_engine(2, styles_dir() / pdf_module.STYLESHEET) as engine:
+    with start_print_engine(2) as engine:
         run = layout_run(engine, None, styles_dir())
         with pytest.raises(EngineError, match=r"laying out ch01: ValueError: the layout went wrong"):
             run.run([chapter_job()])
@@ -70,7 +70,7 @@ def test_a_process_that_dies_stops_the_build_instead_of_hanging(
 
 
 def test_the_engine_processes_end_with_the_build() -> None:
-    with start_engine(2, styles_dir() / pdf_module.STYLESHEET) as engine:
+    with start_print_engine(2) as engine:
         assert engine is not None
         run = layout_run(engine, None, styles_dir())
         # Enough parts that the second process, forked by the first, takes some.
