@@ -8,13 +8,12 @@ own WeasyPrint document, so parts are laid out side by side in the engine's proc
 data: the chapters and the Notes are laid out first, side by side, the Notes with an empty box
 for each "p. 23"; the chapters' page counts and the pages of the note references then give the
 contents and every number drawn over the pages (folios, the Notes' running heads, "p. 23"), set
-in a stamps document laid out beside the front matter. The parts are joined with pypdf
-(``pdf_join``).
+once each on sprite sheets (``pdf_sprites``). The parts are joined with pypdf (``pdf_join``).
 
-Steps (logged as "Step N - ..." at INFO on the ``publish.pdf`` logger): 1 the chapters and the
-Notes, side by side → 2 page numbers → 3 the front matter and the stamps, side by side → 4 the
-layout report (a refused file stops here, before anything is written) → 5 join → 6 rename into
-place.
+Steps (logged as "Step N - ..." at INFO on the ``publish.pdf`` logger): 1 the front matter, the
+chapters and the Notes, side by side → 2 page numbers → 3 the sprite sheets, while the join adds
+the parts' pages → 4 the layout report (a refused file stops here, before anything is written)
+→ 5 join → 6 rename into place.
 """
 
 from __future__ import annotations
@@ -42,9 +41,9 @@ from publish.pdf_html import (
     front_html,
     notes_html,
     page_css,
-    stamps_html,
+    sheet_html,
 )
-from publish.pdf_join import JoinInput, Metadata, OutlineEntry, StampSet, begin_join, join_parts
+from publish.pdf_join import JoinInput, Metadata, OutlineEntry, Sprites, begin_join, join_parts
 from publish.pdf_pages import (
     PagePlan,
     PartPages,
@@ -58,10 +57,12 @@ from publish.pdf_pages import (
     reference_folios,
 )
 from publish.pdf_parts import PartJob, PartLayout, SourceMap
+from publish.pdf_sprites import Cell, calibration_stamps, plan_sprites, sheet_blocks
 
 VARIANTS = ("digital", "print")
-STAMP_RUN = 48
-"""Stamp pages per stamps document: even, so that each opens on a right-hand page, as its pages do."""
+SHEET_LINES = 600
+"""Stamps a sprite sheet sets: fixed, so the sheets are the same whatever the number of processes;
+small enough that a long book's sheets are shared among the processes."""
 # Progress, WeasyPrint-style: "Step N - ..." at INFO; silent unless a caller configures logging.
 LOGGER = logging.getLogger("publish.pdf")
 
@@ -124,26 +125,21 @@ def write_pdf(
     LOGGER.info("Step 3 - laying out the folios, running heads and page numbers drawn over the pages")
     all_stamps = (_front_stamps(book, front, numbers) + numbers.folios
                   + (_notes_stamps(book, back[0], numbers) if back else []))
-    # A stamp page costs as much to lay out as a short page of text: the stamps go in runs of a
-    # fixed length (the same PDF whatever the number of processes), shared among the processes.
-    pieces = _split(all_stamps, STAMP_RUN)
-    stamps_wait = run.start([_stamps_job(book, f"stamps-{n}", piece, settings) for n, piece in enumerate(pieces, 1)])
+    sprites = plan_sprites(all_stamps, SHEET_LINES)
+    sheets_wait = run.start([_sheet_job(book, n, cells, settings) for n, cells in enumerate(sprites.sheets)])
     # The parts' pages go into the joined PDF meanwhile: this process would only wait.
     begun = begin_join(parts, settings.font_files, cached_subset(cache))
-    laid_stamps = stamps_wait()
-    offsets = [sum(len(piece) for piece in pieces[:n]) for n in range(len(pieces))]
-    stamps = [StampSet(layout, _targets(piece, offset))
-              for layout, piece, offset in zip(laid_stamps, pieces, offsets, strict=True)]
+    sheets = sheets_wait()
     LOGGER.info("Step 4 - layout report")
     diagnostics = _report(book, parts, plan)
-    diagnostics += [d for part in [*parts, *(s.layout for s in stamps)] for d in part.diagnostics]
+    diagnostics += [d for part in [*parts, *sheets] for d in part.diagnostics]
     if any(d.severity is Severity.ERROR for d in diagnostics):
         raise PublishError(diagnostics)  # a refused file: nothing is written
     LOGGER.info("Step 5 - joining %d pages", plan.total)
     data = join_parts(JoinInput(
-        parts=parts, stamps=stamps, plan=plan, outline=_outline(book, parts, plan),
+        parts=parts, stamps=[], plan=plan, outline=_outline(book, parts, plan),
         metadata=_metadata(book), variant=variant, bleed_px=BLEED_IN * 96 if variant == "print" else 0.0,
-        font_files=settings.font_files, subset=begun.fonts.subset,
+        font_files=settings.font_files, subset=begun.fonts.subset, sprites=Sprites(sprites, sheets),
     ), begun)
     with atomic_path(target) as temporary:
         temporary.write_bytes(data)
@@ -202,17 +198,6 @@ def single_html(book: Book, variant: str) -> str:
     return f"{head}<body>{bodies}</body></html>"
 
 
-def _split(stamps: list[Stamp], size: int) -> list[list[Stamp]]:
-    """``stamps`` in runs of ``size`` (at least one run, which may be empty)."""
-    return [stamps[start : start + size] for start in range(0, len(stamps), size)] or [[]]
-
-
-def _targets(stamps: Sequence[Stamp], start: int) -> list[int | None]:
-    """The book's page each stamp is drawn over, or None for a stamp with nothing on it."""
-    return [start + offset if stamp.folio or stamp.head or stamp.pad or stamp.locators else None
-            for offset, stamp in enumerate(stamps)]
-
-
 def _pages(part: PartLayout) -> PartPages:
     return PartPages(part.name, part.page_count, part.blank, part.ids)
 
@@ -247,8 +232,10 @@ def _chapter_job(book: Book, chapter: Chapter, settings: Settings) -> PartJob:
     return _job(chapter.id, chapter_html(book, chapter), settings, SourceMap(shown, chapter.source, places))
 
 
-def _stamps_job(book: Book, name: str, stamps: list[Stamp], settings: Settings) -> PartJob:
-    return _job(name, stamps_html(book, stamps), settings, SourceMap(display_path(book.root)), inspect=False)
+def _sheet_job(book: Book, number: int, cells: Sequence[Cell], settings: Settings) -> PartJob:
+    """A sprite sheet; the first opens with the stamp pages the others are calibrated by."""
+    html = sheet_html(book, calibration_stamps() if number == 0 else [], sheet_blocks(cells))
+    return _job(f"stamps-{number + 1}", html, settings, SourceMap(display_path(book.root)), inspect=False)
 
 
 def _front_job(book: Book, entries: list[ContentsEntry], settings: Settings) -> PartJob:

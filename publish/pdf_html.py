@@ -120,6 +120,8 @@ def page_css(config: BookConfig, variant: str) -> str:
         f"@page :left {{ margin-left: {scale.outside_in}in; margin-right: {scale.inside_in}in; }}\n"
         f"@page :right {{ margin-left: {scale.inside_in}in; margin-right: {scale.outside_in}in; }}\n"
         f"html {{ font-size: {scale.size_pt}pt; line-height: {scale.leading_pt}pt; }}\n"
+        # A sprite sheet sets folios and heads as its lines, at the size of the margin boxes.
+        f".sprite-folio, .sprite-head {{ font-size: {head_size}pt; }}\n"
         + pad_marks
     )
 
@@ -182,9 +184,10 @@ def notes_html(book: Book, digits: int) -> str:
         language=book.config.language, title="Notes", groups=groups)
 
 
-def stamps_html(book: Book, stamps: Sequence[Stamp]) -> str:
-    return template_environment().get_template("print/stamps.html").render(
-        language=book.config.language, title="Stamps", stamps=stamps)
+def sheet_html(book: Book, stamps: Sequence[Stamp], blocks: Sequence[tuple[str, Sequence[str]]]) -> str:
+    """Stamp pages (one per stamp), then a sprite sheet: one block of lines per kind of stamp."""
+    return template_environment().get_template("print/sheet.html").render(
+        language=book.config.language, title="Stamps", stamps=stamps, blocks=blocks)
 
 
 def label_note(note: Note, digits: int = 0) -> Markup:

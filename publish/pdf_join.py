@@ -43,6 +43,7 @@ from publish.pdf_fonts import (
 )
 from publish.pdf_pages import PagePlan
 from publish.pdf_parts import PX_TO_PT, PartLayout
+from publish.pdf_sprites import SpritePlan, draw_sprites
 
 # Links a reader may follow out of the book; anything else (file:, javascript:) is dropped.
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
@@ -77,6 +78,14 @@ class StampSet:
 
 
 @dataclass(frozen=True)
+class Sprites:
+    """Sprite sheets and what is drawn from them where (``pdf_sprites``)."""
+
+    plan: SpritePlan
+    sheets: Sequence[PartLayout]
+
+
+@dataclass(frozen=True)
 class JoinInput:
     parts: Sequence[PartLayout]
     stamps: Sequence[StampSet]
@@ -88,6 +97,7 @@ class JoinInput:
     font_files: Mapping[str, bytes]
     """Bundled font files by SHA-256."""
     subset: Callable[[bytes, set[int]], bytes] = subset_font
+    sprites: Sprites | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +136,8 @@ def join_parts(spec: JoinInput, begun: Begun | None = None) -> bytes:
     anchors = _global_anchors(spec)
     for stamp_set in spec.stamps:
         _draw_stamps(writer, fonts, stamp_set, spec.font_files)
+    if spec.sprites is not None:
+        _draw_sprites(writer, fonts, spec.sprites, spec.font_files)
     if spec.variant == "digital":
         _add_links(writer, spec, anchors)
     _add_page_labels(writer, spec.plan)
@@ -177,18 +189,55 @@ def _draw_stamps(writer: PdfWriter, fonts: SharedFonts, stamps: StampSet, files:
     """Draw each stamp page over its page: its content after the page's, in a saved state."""
     reader = PdfReader(io.BytesIO(stamps.layout.pdf))
     record_glyphs(fonts, stamps.layout.fonts, files)
-    save = writer._add_object(_stream(b"q\n"))
-    restore = writer._add_object(_stream(b"\nQ\n"))
+    brackets = _brackets(writer)
     for offset, stamp in enumerate(reader.pages):
         target = stamps.targets[offset] if offset < len(stamps.targets) else None
         if target is None:
             continue
         share_fonts(fonts, stamp)
-        page = writer.pages[target]
-        if "/Resources" not in page:
-            page[NameObject("/Resources")] = DictionaryObject()
-        resources = resolve_dict(page["/Resources"])
-        for category, entries in resolve_dict(stamp["/Resources"]).items():
+        content = stamp["/Contents"].get_object()
+        if isinstance(content, StreamObject):
+            _overlay(writer, writer.pages[target], content.get_data(), [resolve_dict(stamp["/Resources"])],
+                     brackets)
+
+
+def _draw_sprites(writer: PdfWriter, fonts: SharedFonts, sprites: Sprites, files: Mapping[str, bytes]) -> None:
+    """Draw the stamps set on the sprite sheets over the pages that show them (``pdf_sprites``)."""
+    sheets = [PdfReader(io.BytesIO(layout.pdf)).pages for layout in sprites.sheets]
+    for layout, pages in zip(sprites.sheets, sheets, strict=True):
+        record_glyphs(fonts, layout.fonts, files)
+        for page in pages:
+            share_fonts(fonts, page)
+    contents = [[_content_data(page) for page in pages] for pages in sheets]
+    brackets = _brackets(writer)
+    for target, drawing in sorted(draw_sprites(sprites.plan, contents).items()):
+        resources = [DictionaryObject({name: entries for name, entries in resolve_dict(
+                         sheets[sheet][page]["/Resources"]).items()
+                         if drawing.categories is None or name in drawing.categories})
+                     for sheet, page in drawing.sources]
+        _overlay(writer, writer.pages[target], drawing.data, resources, brackets)
+
+
+def _content_data(page: PageObject) -> bytes:
+    content = page["/Contents"].get_object()
+    streams = [part.get_object() for part in content] if isinstance(content, ArrayObject) else [content]
+    return b"\n".join(stream.get_data() for stream in streams if isinstance(stream, StreamObject))
+
+
+def _brackets(writer: PdfWriter) -> tuple[IndirectObject, IndirectObject]:
+    """A save and a restore of the graphics state, as streams every page can share."""
+    return writer._add_object(_stream(b"q\n")), writer._add_object(_stream(b"\nQ\n"))
+
+
+def _overlay(writer: PdfWriter, page: PageObject, data: bytes, sources: Sequence[DictionaryObject],
+             brackets: tuple[IndirectObject, IndirectObject]) -> None:
+    """Draw ``data`` over ``page``, after its content (between ``brackets``, so in the state the
+    page began with); the resources ``data`` names come from ``sources``."""
+    if "/Resources" not in page:
+        page[NameObject("/Resources")] = DictionaryObject()
+    resources = resolve_dict(page["/Resources"])
+    for source in sources:
+        for category, entries in source.items():
             if category == "/ProcSet":
                 continue
             if category not in resources:
@@ -201,15 +250,13 @@ def _draw_stamps(writer: PdfWriter, fonts: SharedFonts, stamps: StampSet, files:
             for name, value in resolve_dict(entries).items():
                 if name not in merged:
                     merged[NameObject(name)] = value.clone(writer)
-        content = stamp["/Contents"].get_object()
-        if not isinstance(content, StreamObject):
-            continue
-        stamp_ref = writer._add_object(_stream(content.get_data()).flate_encode())
-        # raw_get: the reference itself; a stream may not sit inside an array directly.
-        contents = page.raw_get("/Contents")
-        resolved = contents.get_object()
-        existing = list(resolved) if isinstance(resolved, ArrayObject) else [contents]
-        page[NameObject("/Contents")] = ArrayObject([save, *existing, restore, stamp_ref])
+    stamp_ref = writer._add_object(_stream(data).flate_encode())
+    # raw_get: the reference itself; a stream may not sit inside an array directly.
+    contents = page.raw_get("/Contents")
+    resolved = contents.get_object()
+    existing = list(resolved) if isinstance(resolved, ArrayObject) else [contents]
+    save, restore = brackets
+    page[NameObject("/Contents")] = ArrayObject([save, *existing, restore, stamp_ref])
 
 
 def _add_links(writer: PdfWriter, spec: JoinInput, anchors: Mapping[str, tuple[int, float, float]]) -> None:

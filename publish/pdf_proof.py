@@ -18,9 +18,10 @@ book's own HTML (so it is the very layout ``publish pdf`` caches), and laid out 
 beside it, with an empty element where each flag points, only to learn where the flags fall: an
 element splits the text run around it, and WeasyPrint then sets the spaces of that line a
 fraction of a point differently, which could move a line break. The flags' labels, the stamp,
-the folios and each note's "p. N" are drawn over the pages from a stamps document, as the book
-draws them, so they cannot move a line and the layout report never sees them; the Notes are laid
-out beside the chapter, as in the book.
+the folios and each note's "p. N" are drawn over the pages from a stamps document (a page per
+page: a proof is short), in the places the book's sprite sheets put them, so they cannot move a
+line and the layout report never sees them; the Notes are laid out beside the chapter, as in the
+book.
 
 WeasyPrint lays everything out in the engine's processes (``pdf_engine``), which import it as
 they start: ``publish proof`` starts them before it reads the chapter.

@@ -1,0 +1,264 @@
+"""Stamps from sprite sheets: every folio, Notes running head and page number drawn over the
+book's pages is set once, as a line of a sheet, and moved onto the pages that show it.
+
+Takes the book's stamps (``pdf_html.Stamp``, one per page of the book); gives the sheets to lay
+out (``plan_sprites``) and, from the content streams of the laid-out sheets, what each page of
+the book gets drawn over it (``draw_sprites``).
+
+Why sheets: WeasyPrint spends a few milliseconds on a page however little is on it, and a stamp
+page per page of the book cost more than the join. A sheet sets all the stamps of one kind as
+the lines of one block, at a fraction of that. Where a line lands is calibrated, not computed:
+the first sheet opens with real stamp pages, one per kind of stamp and side of the spread, laid
+out exactly like the stamps they stand for, and on every sheet each kind's block opens with the
+same text. A line moves by the difference between the two, plus its own place on the page (a
+locator's left and top). WeasyPrint draws each run of text as one BT…ET block placed by one text
+matrix, so moving a line rewrites that matrix and nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from publish.pdf_html import Locator, Stamp
+
+KINDS = ("folio", "head", "note", "contents")
+"""What a line of a sheet can be: a folio, a Notes running head, a note's "p. N", a contents page."""
+CALIBRATION = {"folio": "1", "head": "Notes", "note": "p. 1", "contents": "1"}
+"""The text each kind's calibration stamp and the first line of its block share."""
+TEXT_RESOURCES = ("/Font", "/ExtGState")
+_NUMBER = r"(-?\d+(?:\.\d+)?)"
+_TEXT_MATRIX = re.compile(rf"^1 0 0 -1 {_NUMBER} {_NUMBER} Tm$".encode())
+
+
+class SpriteError(Exception):
+    """A sheet's layout is not what the sheet's HTML asked for (a bug, not a fault of the book)."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One line of a sheet."""
+
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A cell drawn on a page of the book."""
+
+    page: int
+    """Index of the page in the joined PDF: even ones are rectos."""
+    cell: Cell
+    left: float = 0.0
+    top: float = 0.0
+    """A locator's place, in CSS px from the corner of the text block; 0 for folios and heads."""
+
+
+@dataclass(frozen=True)
+class SpritePlan:
+    sheets: tuple[tuple[Cell, ...], ...]
+    """Each sheet's cells, kind by kind, in the order their lines are set."""
+    placements: tuple[Placement, ...]
+    pads: tuple[int, ...]
+    """Pages the join adds to end a part on a left-hand page: they get the pad stamp (crop marks)."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """One BT…ET block of a content stream."""
+
+    x: float
+    y: float
+    """The origin of its text matrix: CSS px from the page's top-left corner, y downwards."""
+    state: tuple[bytes, ...]
+    """Operators set since the last save or restore (colour, opacity), which the run needs."""
+    text: tuple[bytes, ...]
+    """The font in effect where it starts, then its operators after the text matrix."""
+
+
+@dataclass(frozen=True)
+class PageContent:
+    """What a sheet gives one page of the book."""
+
+    data: bytes
+    sources: tuple[tuple[int, int], ...]
+    """(sheet, page of the sheet) whose resources ``data`` names."""
+    categories: tuple[str, ...] | None = TEXT_RESOURCES
+    """The kinds of resources it names; None for any (the pad stamp's crop marks are a form)."""
+
+
+def plan_sprites(stamps: Sequence[Stamp], lines_per_sheet: int) -> SpritePlan:
+    """The sheets for ``stamps`` (one per page of the book, in order), a cell per distinct text of
+    each kind, ``lines_per_sheet`` cells a sheet: the same sheets whatever the number of processes."""
+    placements: list[Placement] = []
+    pads: list[int] = []
+    for page, stamp in enumerate(stamps):
+        if stamp.pad:
+            pads.append(page)
+        # In a stamp page's order (its text, then the margin boxes): extractors that read text in
+        # drawing order give each page's folio last, as they do a front-matter page's.
+        placements += [Placement(page, _cell(locator.kind, locator.text), locator.left, locator.top)
+                       for locator in stamp.locators if locator.text.strip()]
+        if stamp.head.strip():
+            placements.append(Placement(page, _cell("head", stamp.head)))
+        if stamp.folio.strip():
+            placements.append(Placement(page, _cell("folio", stamp.folio)))
+    cells = sorted(dict.fromkeys(p.cell for p in placements), key=lambda cell: KINDS.index(cell.kind))
+    sheets = tuple(tuple(cells[start : start + lines_per_sheet]) for start in range(0, len(cells), lines_per_sheet))
+    return SpritePlan(sheets=sheets or ((),), placements=tuple(placements), pads=tuple(pads))
+
+
+def _cell(kind: str, text: str) -> Cell:
+    if kind not in KINDS:
+        raise ValueError(f"no sprite for stamps of kind {kind!r}")
+    return Cell(kind, " ".join(text.split()))
+
+
+def calibration_stamps() -> list[Stamp]:
+    """The real stamp pages the first sheet opens with: for each kind a recto and a verso, then a
+    pad page (whose crop marks every padding page gets)."""
+    stamps = []
+    for kind in KINDS:
+        text = CALIBRATION[kind]
+        stamp = (Stamp(folio=text, head="") if kind == "folio" else Stamp(folio="", head=text) if kind == "head"
+                 else Stamp(folio="", head="", locators=(Locator(0.0, 0.0, text, kind),)))
+        stamps += [stamp, stamp]
+    return [*stamps, Stamp(folio="", head="", pad=True)]
+
+
+def sheet_blocks(cells: Sequence[Cell]) -> list[tuple[str, list[str]]]:
+    """Each kind present in ``cells`` with its lines: the calibration text, then the cells'."""
+    return [(kind, [CALIBRATION[kind], *(cell.text for cell in cells if cell.kind == kind)])
+            for kind in KINDS if any(cell.kind == kind for cell in cells)]
+
+
+def draw_sprites(plan: SpritePlan, sheets: Sequence[Sequence[bytes]]) -> dict[int, PageContent]:
+    """The content drawn over each page of the book, from the content streams of each sheet's pages
+    (the first sheet's opening with its ``calibration_stamps`` pages)."""
+    first = sheets[0]
+    calibration_pages = len(calibration_stamps())
+    if len(first) <= calibration_pages - 1:
+        raise SpriteError("the first sheet lacks its calibration pages")
+    prologue, depth = _prologue(first[0])
+    real: dict[tuple[str, int], Run] = {}
+    for index, kind in enumerate(KINDS):
+        for side in (0, 1):
+            marks = read_runs(first[2 * index + side])
+            if not marks:
+                raise SpriteError(f"the calibration page of {kind} stamps is empty")
+            real[kind, side] = marks[0]
+    lines = {cell: place for n, cells in enumerate(plan.sheets)
+             for cell, place in _read_lines(n, cells, sheets[n][calibration_pages if n == 0 else 0 :],
+                                            calibration_pages if n == 0 else 0).items()}
+    drawn: dict[int, list[bytes]] = {}
+    sources: dict[int, set[tuple[int, int]]] = {}
+    for placement in plan.placements:
+        sheet, page, runs, origin = lines[placement.cell]
+        mark = real[placement.cell.kind, placement.page % 2]
+        dx = mark.x - origin.x + placement.left
+        baseline = runs[0].y
+        drawn.setdefault(placement.page, []).extend(
+            _moved(run, run.x + dx, run.y - baseline + mark.y + placement.top) for run in runs)
+        sources.setdefault(placement.page, set()).add((sheet, page))
+    pad = first[calibration_pages - 1]
+    contents = {page: PageContent(prologue + b"".join(moved) + b"Q\n" * depth, tuple(sorted(sources[page])))
+                for page, moved in drawn.items()}
+    if _draws_anything(pad):
+        for page in plan.pads:
+            contents[page] = PageContent(pad, ((0, calibration_pages - 1),), None)
+    return contents
+
+
+def _read_lines(sheet: int, cells: Sequence[Cell], pages: Sequence[bytes],
+                skipped: int) -> dict[Cell, tuple[int, int, tuple[Run, ...], Run]]:
+    """Each cell of a sheet → (sheet, page, its runs, the first run of its kind's calibration line)."""
+    lines: list[tuple[int, tuple[Run, ...]]] = []
+    for number, content in enumerate(pages):
+        by_baseline: dict[float, list[Run]] = {}
+        for run in read_runs(content):
+            by_baseline.setdefault(run.y, []).append(run)
+        lines += [(skipped + number, tuple(by_baseline[y])) for y in sorted(by_baseline)]
+    expected = [(kind, text) for kind, texts in sheet_blocks(cells) for text in texts]
+    if len(lines) != len(expected):
+        raise SpriteError(f"sheet {sheet + 1} has {len(lines)} lines of text where {len(expected)} were set")
+    found: dict[Cell, tuple[int, int, tuple[Run, ...], Run]] = {}
+    origin: dict[str, Run] = {}
+    for (page, runs), (kind, text) in zip(lines, expected, strict=True):
+        if kind not in origin:
+            origin[kind] = runs[0]
+        else:
+            found.setdefault(Cell(kind, text), (sheet, page, runs, origin[kind]))
+    return found
+
+
+def read_runs(content: bytes) -> list[Run]:
+    """The runs of text of a WeasyPrint page's content stream (one operator a line), in order.
+
+    A run starts at a text matrix; WeasyPrint puts consecutive runs in one BT…ET block and sets
+    the font only when it changes, so each run is given the font in effect where it starts.
+    """
+    runs: list[Run] = []
+    state: list[bytes] = []
+    font = b""
+    current: tuple[float, float, tuple[bytes, ...], bytes, list[bytes]] | None = None
+    in_text = False
+    for line in (raw.strip() for raw in content.split(b"\n")):
+        if in_text:
+            matrix = _TEXT_MATRIX.match(line)
+            if line == b"ET" or matrix is not None:
+                if current is not None:
+                    runs.append(Run(current[0], current[1], current[2], (current[3], *current[4])))
+                current = None
+                in_text = line != b"ET"
+                if matrix is not None:
+                    current = (float(matrix[1]), float(matrix[2]), tuple(state), font, [])
+            elif current is None:
+                raise SpriteError(f"text drawn with {line!r} before any text matrix placed it")
+            else:
+                if line.endswith(b" Tf"):
+                    font = line
+                current[4].append(line)
+        elif line == b"BT":
+            in_text = True
+        elif line in (b"q", b"Q"):
+            state = []
+        elif line.endswith(b" cm"):
+            if runs:
+                raise SpriteError("a sheet's text is transformed; only its text matrix may place it")
+        elif line:
+            state.append(line)
+    return runs
+
+
+def _prologue(content: bytes) -> tuple[bytes, int]:
+    """The transformations a WeasyPrint page opens with (flip the y axis, CSS px to points), and
+    how many saved states they leave open."""
+    kept: list[bytes] = []
+    for line in content.split(b"\n"):
+        if line.strip() == b"q" or line.strip().endswith(b" cm"):
+            kept.append(line.strip())
+        else:
+            break
+    while kept and kept[-1] == b"q":
+        kept.pop()
+    if not kept or not kept[-1].endswith(b" cm"):
+        raise SpriteError("a stamp page does not open with its transformations")
+    return b"\n".join(kept) + b"\n", kept.count(b"q")
+
+
+def _moved(run: Run, x: float, y: float) -> bytes:
+    font, *text = run.text
+    matrix = f"1 0 0 -1 {_number(x)} {_number(y)} Tm".encode()
+    return b"\n".join([b"q", *run.state, b"BT", matrix, font, *text, b"ET", b"Q", b""])
+
+
+def _number(value: float) -> str:
+    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def _draws_anything(content: bytes) -> bool:
+    return any(line.strip() and line.strip() not in (b"q", b"Q") and not line.strip().endswith(b" cm")
+               for line in content.split(b"\n"))
