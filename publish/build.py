@@ -9,8 +9,7 @@ build never pays for importing the PDF engine.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -61,18 +60,21 @@ def build_epub(
 
 def build_pdf(
     book_dir: Path, output: Path | None = None, *, variant: str = "digital", cache: Cache | None = None,
-    jobs: int | None = None,
+    jobs: int | None = None, engine: Engine | None = None,
 ) -> tuple[Path, list[Diagnostic]]:
+    """The PDF edition, laid out in ``engine`` (``pdf_engine.start_print_engine``) or, without
+    one, in ``jobs`` processes started here."""
     from publish.pdf_engine import engine_size, start_print_engine
 
     # The engine's processes import WeasyPrint and parse the stylesheet while this one imports
     # the PDF stages and reads the book.
-    with start_print_engine(engine_size(jobs)) as engine:
+    starting = start_print_engine(engine_size(jobs)) if engine is None else nullcontext(engine)
+    with starting as running:
         from publish.pdf import write_pdf
 
         book, problems = read_book(book_dir, cache)
         target = output or default_output(f"{book.slug}.pdf")
-        problems += write_pdf(book, target, variant=variant, cache=cache, workers=jobs, engine=engine)
+        problems += write_pdf(book, target, variant=variant, cache=cache, workers=jobs, engine=running)
     return target, problems
 
 
@@ -142,25 +144,12 @@ def proof_html(job: ProofJob, target: Path, *, live_reload: bool = False) -> Pat
     return write_proof_html(job.book, job.chapter, job.flags, job.stamp, target, live_reload=live_reload)
 
 
-@contextmanager
-def proof_engine(wanted: bool = True) -> Iterator[Engine | None]:
-    """The processes a proof PDF is laid out in, started now: they import WeasyPrint (about a
-    second) while the chapter is read and checked. None when no PDF is wanted."""
-    if not wanted:
-        yield None
-        return
-    from publish.pdf_engine import proof_engine_size, start_print_engine
-
-    with start_print_engine(proof_engine_size()) as engine:
-        yield engine
-
-
 def proof_pdf(job: ProofJob, target: Path, cache: Cache | None = None, engine: Engine | None = None) -> Path:
     """Step 2 (PDF) - the chapter as the book sets it, with its notes, the stamp and the flags.
 
     Its folios are the full edition's: the page counts of the chapters before it come from
     ``cache`` (recorded by ``publish pdf``), or are laid out and recorded when missing. Laid out
-    in ``engine`` (``proof_engine``), or in processes started for it. An error (a file the book
+    in ``engine`` (``pdf_engine.start_print_engine``), or in processes started for it. An error (a file the book
     may not read) stops the proof; layout warnings are ``publish pdf``'s to report.
     """
     from publish.pdf_proof import write_proof_pdf

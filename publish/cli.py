@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -153,42 +154,53 @@ def progress() -> Iterator[None]:
         sys.stderr.write("\r\033[K")
 
 
-def run_pdf(args: argparse.Namespace) -> int:
-    from publish.build import build_pdf, open_cache
+def start_pdf_engine(jobs: int | None) -> AbstractContextManager[Engine | None]:
+    """The PDF's layout processes, started before anything else is imported: they import
+    WeasyPrint (half a second) while this process imports the stages and reads the book."""
+    from publish.pdf_engine import engine_size, start_print_engine
 
+    return start_print_engine(engine_size(jobs))
+
+
+def run_pdf(args: argparse.Namespace) -> int:
     if args.html_only:
-        from publish.build import read_book
+        from publish.build import open_cache, read_book
         from publish.output import write_atomic
         from publish.pdf import single_html
 
         book, diagnostics = read_book(book_folder(args.book), open_cache(args.cache))
         write_atomic(args.html_only, single_html(book, args.variant).encode("utf-8"))
         return report_written([args.html_only], diagnostics, strict=args.strict)
-    with progress():
+    with progress(), start_pdf_engine(args.jobs) as engine:
+        from publish.build import build_pdf, open_cache
+
         target, diagnostics = build_pdf(book_folder(args.book), args.output, variant=args.variant,
-                                        cache=open_cache(args.cache), jobs=args.jobs)
+                                        cache=open_cache(args.cache), jobs=args.jobs, engine=engine)
     return report_written([target], diagnostics, strict=args.strict)
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from publish.build import build_epub, build_pdf, open_cache
+    # The PDF's engine warms up while the EPUB is written.
+    with start_pdf_engine(None) as engine:
+        from publish.build import build_epub, build_pdf, open_cache
 
-    book = book_folder(args.book)
-    cache = open_cache(args.cache)
-    epub, epub_diagnostics = build_epub(book, cache=cache)
-    with progress():
-        pdf, pdf_diagnostics = build_pdf(book, variant=args.variant, cache=cache)
+        book = book_folder(args.book)
+        cache = open_cache(args.cache)
+        epub, epub_diagnostics = build_epub(book, cache=cache)
+        with progress():
+            pdf, pdf_diagnostics = build_pdf(book, variant=args.variant, cache=cache, engine=engine)
     # Both editions read the same sources: show each source warning once.
     diagnostics = list(dict.fromkeys(epub_diagnostics + pdf_diagnostics))
     return report_written([epub, pdf], diagnostics, strict=args.strict)
 
 
 def run_proof(args: argparse.Namespace) -> int:
-    from publish import build
+    from publish.pdf_engine import proof_engine_size, start_print_engine
 
-    # The PDF's layout processes start first: importing WeasyPrint takes them about a second,
-    # while this process reads and checks the chapter.
-    with build.proof_engine(wanted=not args.html) as engine:
+    # The PDF's layout processes start first: importing WeasyPrint takes them half a second,
+    # while this process reads and checks the chapter. A web page needs none.
+    starting = start_print_engine(proof_engine_size()) if not args.html else contextlib.nullcontext(None)
+    with starting as engine:
         return proof_chapter(args, engine)
 
 

@@ -15,8 +15,6 @@ import io
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from fontTools import subset  # type: ignore[import-untyped]
-from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 from pypdf import PdfWriter
 from pypdf.generic import (
     ArrayObject,
@@ -122,6 +120,11 @@ def embed_fonts(fonts: SharedFonts) -> None:
 
 
 def subset_font(data: bytes, glyphs: set[int]) -> bytes:
+    # Imported here: fontTools takes a tenth of a second to import, and a build whose subsets are
+    # all in the cache never needs it.
+    from fontTools import subset  # type: ignore[import-untyped]
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+
     # recalcTimestamp=False: fontTools would otherwise stamp the clock into the font's head table.
     font = TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
     for tag in _DROPPED_TABLES:

@@ -2,7 +2,7 @@
 
 Takes the book holding only the proofed chapter, the same chapter with its editorial flags marked
 (``proof.mark_flags``), every chapter source, the stamp's text, the target, the build cache and,
-optionally, an engine (``build.proof_engine``); writes the PDF atomically and returns the layout report
+optionally, an engine (``pdf_engine.start_print_engine``); writes the PDF atomically and returns the layout report
 of the proof's parts, worded with the book's folios.
 
 Folios are the full edition's: a chapter opens on the page that the page counts of all chapters
