@@ -27,9 +27,9 @@ from pypdf.generic import (
 )
 
 from publish.pdf_parts import FontUse
+from publish.pdf_subset import DROPPED_TABLES, subsetter
 
 # Shaping happened in WeasyPrint; a PDF viewer only draws glyphs, so layout tables are dead weight.
-_DROPPED_TABLES = ("GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "DSIG", "STAT", "kern", "morx")
 
 
 @dataclass
@@ -120,14 +120,21 @@ def embed_fonts(fonts: SharedFonts) -> None:
 
 
 def subset_font(data: bytes, glyphs: set[int]) -> bytes:
-    # Imported here: fontTools takes a tenth of a second to import, and a build whose subsets are
-    # all in the cache never needs it.
+    """``data`` (a face's file) with only ``glyphs``, each at its id: with HarfBuzz where it is
+    installed (``pdf_subset``), with fontTools otherwise."""
+    harfbuzz = subsetter()
+    return harfbuzz(data, glyphs) if harfbuzz is not None else subset_with_fonttools(data, glyphs)
+
+
+def subset_with_fonttools(data: bytes, glyphs: set[int]) -> bytes:
+    # Imported here: fontTools takes a tenth of a second to import, and only a machine without
+    # HarfBuzz's subsetter needs it.
     from fontTools import subset  # type: ignore[import-untyped]
     from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 
     # recalcTimestamp=False: fontTools would otherwise stamp the clock into the font's head table.
     font = TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
-    for tag in _DROPPED_TABLES:
+    for tag in DROPPED_TABLES:
         if tag in font:
             del font[tag]
     options = subset.Options(
@@ -135,7 +142,7 @@ def subset_font(data: bytes, glyphs: set[int]) -> bytes:
         layout_features=[], name_IDs=["*"], name_languages=["*"], ignore_missing_glyphs=True,
         recalc_timestamp=False,
     )
-    options.drop_tables += list(_DROPPED_TABLES)
+    options.drop_tables += list(DROPPED_TABLES)
     subsetter = subset.Subsetter(options)
     subsetter.populate(gids=sorted(glyphs))
     subsetter.subset(font)
