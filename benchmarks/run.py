@@ -8,6 +8,11 @@ interleaved run by run, so a slow patch of the machine hurts them all alike.
 
 Anchors: pandoc's EPUB (the ``pypandoc-binary`` package) on the same chapters, and one WeasyPrint
 process laying out the same HTML the PDF is made from. Nothing here is asserted; the script prints.
+
+Every command runs as on a machine that caches Python's bytecode: where PYTHONDONTWRITEBYTECODE is
+set (this project's CI and sandboxes set it), it is unset for the commands, so that the untimed
+first build leaves publish's compiled modules behind as an installed package would have them
+(WeasyPrint's, pandoc's and the other libraries' are compiled when installed).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+CHILD_ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
 MANUSCRIPT = ROOT / "manuscript"
 PROOF_CHAPTER = 7
 
@@ -57,7 +63,7 @@ def make_book(size: int, folder: Path) -> Path:
             number += 1
             source = chapter.read_text(encoding="utf-8")
             if copy:
-                source = re.sub(r"\[\^([^\]]+)\]", lambda m, c=copy: f"[^r{c}-{m.group(1)}]", source)
+                source = re.sub(r"\[\^([^\]]+)\]", rf"[^r{copy}-\1]", source)
             slug = chapter.stem.split("-", 1)[1]
             (book / f"{number:03d}-{slug}.md").write_text(source, encoding="utf-8")
     return book
@@ -109,8 +115,8 @@ def _tree(root: int) -> list[int]:
 
 def run_once(command: list[str], cwd: Path) -> tuple[float, int]:
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    stop, result = threading.Event(), []
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=CHILD_ENV)
+    stop, result = threading.Event(), list[int]()
     sampler = threading.Thread(target=peak_tree_rss, args=(process.pid, stop, result))
     sampler.start()
     _, err = process.communicate()
@@ -134,7 +140,7 @@ def jobs_for(size: int, book: Path, work: Path) -> list[Job]:
     publish = [sys.executable, "-m", "publish"]
     html = work / f"single-{size}x.html"
     subprocess.run([*publish, "pdf", "--book", str(book), "--html-only", str(html)], cwd=work, check=True,
-                   stdout=subprocess.DEVNULL)
+                   env=CHILD_ENV, stdout=subprocess.DEVNULL)
     single = [sys.executable, "-c",
               "import sys, weasyprint; weasyprint.HTML(filename=sys.argv[1]).write_pdf(sys.argv[2])",
               str(html), str(work / f"single-{size}x.pdf")]
@@ -169,6 +175,7 @@ def main() -> int:
             book = make_book(size, work)
             # Build once so that "after editing" and "cold proof" start from a built book.
             subprocess.run([sys.executable, "-m", "publish", "build", "--book", str(book)], cwd=work, check=True,
+                           env=CHILD_ENV,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             all_jobs += [job for job in jobs_for(size, book, work) if args.only in job.name]
         for run in range(args.runs):
