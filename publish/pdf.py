@@ -43,7 +43,16 @@ from publish.pdf_html import (
     page_css,
     sheet_html,
 )
-from publish.pdf_join import JoinInput, Metadata, OutlineEntry, Sprites, begin_join, join_parts
+from publish.pdf_join import (
+    JoinInput,
+    Metadata,
+    OutlineEntry,
+    ReadPart,
+    Sprites,
+    begin_join,
+    join_parts,
+    read_part,
+)
 from publish.pdf_pages import (
     PagePlan,
     PartPages,
@@ -60,7 +69,7 @@ from publish.pdf_parts import PartJob, PartLayout, SourceMap
 from publish.pdf_sprites import Cell, calibration_stamps, plan_sprites, sheet_blocks
 
 VARIANTS = ("digital", "print")
-SHEET_LINES = 600
+SHEET_LINES = 200
 """Stamps a sprite sheet sets: fixed, so the sheets are the same whatever the number of processes;
 small enough that a long book's sheets are shared among the processes."""
 # Progress, WeasyPrint-style: "Step N - ..." at INFO; silent unless a caller configures logging.
@@ -111,8 +120,12 @@ def write_pdf(
     digits = locator_digits([chapter.source for chapter in book.chapters], book.config.trim)
     LOGGER.info("Step 1 - laying out the front matter, %d chapters and the notes", len(book.chapters))
     notes_job = [_notes_job(book, digits, settings)] if with_notes else []
+    # Each part's PDF is parsed as soon as it is laid out (or found in the cache), while the
+    # processes lay out the others: the join then only copies pages.
+    read: dict[int, ReadPart] = {}
     laid = run.run([_front_job(book, _contents(book, with_notes), settings),
-                    *(_chapter_job(book, chapter, settings) for chapter in book.chapters), *notes_job])
+                    *(_chapter_job(book, chapter, settings) for chapter in book.chapters), *notes_job],
+                   lambda index, layout: read.__setitem__(index, read_part(layout)))
     front, chapters, back = laid[0], laid[1 : len(book.chapters) + 1], laid[len(book.chapters) + 1 :]
     LOGGER.info("Step 2 - resolving page numbers")
     numbers = _number_pages(chapters)
@@ -128,7 +141,7 @@ def write_pdf(
     sprites = plan_sprites(all_stamps, SHEET_LINES)
     sheets_wait = run.start([_sheet_job(book, n, cells, settings) for n, cells in enumerate(sprites.sheets)])
     # The parts' pages go into the joined PDF meanwhile: this process would only wait.
-    begun = begin_join(parts, settings.font_files, cached_subset(cache))
+    begun = begin_join(parts, settings.font_files, cached_subset(cache), read)
     sheets = sheets_wait()
     LOGGER.info("Step 4 - layout report")
     diagnostics = _report(book, parts, plan)

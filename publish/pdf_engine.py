@@ -21,7 +21,7 @@ import multiprocessing
 import os
 import queue
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,7 +89,12 @@ class Engine:
 
     def result(self, ticket: int) -> PartLayout:
         """Wait for the layout of the job with ``ticket``."""
-        while ticket not in self._received:
+        return self.first_result([ticket])[1]
+
+    def first_result(self, tickets: Collection[int]) -> tuple[int, PartLayout]:
+        """Wait for whichever of the jobs with ``tickets`` is laid out first (the lowest ticket
+        among those already done); its ticket and layout."""
+        while not any(ticket in self._received for ticket in tickets):
             try:
                 ticket_in, kind, value = self._channel.results.get(timeout=0.5)
             except queue.Empty:
@@ -100,10 +105,11 @@ class Engine:
                 self._workers.add(int(str(value)))
             else:
                 self._received[ticket_in] = (kind, value)
+        ticket = min(ticket for ticket in tickets if ticket in self._received)
         kind, value = self._received.pop(ticket)
         if kind != "done" or not isinstance(value, PartLayout):
             raise EngineError(str(value))
-        return value
+        return ticket, value
 
     def close(self) -> None:
         """Stop the processes: at once if they are still busy."""
@@ -213,51 +219,49 @@ class LayoutRun:
     styles_digest: str
     """``pdf_cache.digest_folder`` of styles/ (part of every key); empty without a cache."""
 
-    def start(self, jobs: Sequence[PartJob]) -> Callable[[], list[PartLayout]]:
+    def start(self, jobs: Sequence[PartJob],
+              on_layout: Callable[[int, PartLayout], None] | None = None) -> Callable[[], list[PartLayout]]:
         """Send the jobs that are not in the cache; the function returned waits for them, stores
-        them in the cache and returns every job's layout in the jobs' order."""
+        them in the cache and returns every job's layout in the jobs' order. ``on_layout`` is
+        called with each job's index and layout as soon as it has it: the cached ones now, while
+        the processes work, and the others as they come, in any order."""
         cache = self.cache
         keys = [layout_key(cache, job, self.styles_digest) for job in jobs] if cache is not None else []
         found: list[PartLayout | None] = ([read_layout(cache, key) for key in keys] if cache is not None
                                           else [None] * len(jobs))
         missing = sorted((i for i, layout in enumerate(found) if layout is None), key=lambda i: -len(jobs[i].html))
-        tasks: list[tuple[int, _Done | _Pending]]
-        if self.engine is None:
-            laid = lay_out_here([jobs[i] for i in missing]) if missing else []
-            tasks = [(index, _Done(layout)) for index, layout in zip(missing, laid, strict=True)]
-        else:
-            tasks = [(index, _Pending(self.engine, self.engine.submit(jobs[index]))) for index in missing]
+        engine = self.engine
+        tickets = {engine.submit(jobs[index]): index for index in missing} if engine is not None else {}
+        if on_layout is not None:
+            for index, layout in enumerate(found):
+                if layout is not None:
+                    on_layout(index, layout)
+
+        def arrived(index: int, layout: PartLayout, done: int) -> None:
+            if cache is not None:
+                store_layout(cache, keys[index], layout)
+            found[index] = layout
+            LOGGER.info("laid out %d of %d parts, %d pages", done, len(missing), layout.page_count)
+            if on_layout is not None:
+                on_layout(index, layout)
 
         def wait() -> list[PartLayout]:
-            for done, (index, task) in enumerate(tasks, 1):
-                layout = task.get()
-                if cache is not None:
-                    store_layout(cache, keys[index], layout)
-                found[index] = layout
-                LOGGER.info("laid out %d of %d parts, %d pages", done, len(tasks), layout.page_count)
+            if engine is None:
+                laid = lay_out_here([jobs[index] for index in missing]) if missing else []
+                for done, (index, layout) in enumerate(zip(missing, laid, strict=True), 1):
+                    arrived(index, layout, done)
+            else:
+                pending = dict(tickets)
+                while pending:
+                    ticket, layout = engine.first_result(pending)
+                    arrived(pending.pop(ticket), layout, len(missing) - len(pending))
             return [layout for layout in found if layout is not None]
 
         return wait
 
-    def run(self, jobs: Sequence[PartJob]) -> list[PartLayout]:
-        return self.start(jobs)()
-
-
-@dataclass(frozen=True)
-class _Done:
-    layout: PartLayout
-
-    def get(self) -> PartLayout:
-        return self.layout
-
-
-@dataclass(frozen=True)
-class _Pending:
-    engine: Engine
-    ticket: int
-
-    def get(self) -> PartLayout:
-        return self.engine.result(self.ticket)
+    def run(self, jobs: Sequence[PartJob],
+            on_layout: Callable[[int, PartLayout], None] | None = None) -> list[PartLayout]:
+        return self.start(jobs, on_layout)()
 
 
 def layout_run(engine: Engine | None, cache: Cache | None, styles: Path) -> LayoutRun:

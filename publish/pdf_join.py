@@ -109,21 +109,66 @@ class Begun:
     fonts: SharedFonts
 
 
+@dataclass(frozen=True)
+class ReadPart:
+    """A part's PDF parsed and its pages' content deflated: the join's work that needs no order,
+    done while other parts are still being laid out (``read_part``)."""
+
+    layout: PartLayout
+    pages: Sequence[PageObject]
+    contents: Sequence[StreamObject | None]
+    """Each page's content, deflated; None where it is left to the join."""
+
+
+def read_part(part: PartLayout) -> ReadPart:
+    reader = PdfReader(io.BytesIO(part.pdf))
+    pages = list(reader.pages)
+    contents: list[StreamObject | None] = []
+    for page in pages:
+        _resolve(page, set())
+        stream = page["/Contents"].get_object() if "/Contents" in page else None
+        direct = isinstance(stream, StreamObject) and "/Filter" not in stream and not any(
+            isinstance(value, IndirectObject) for value in stream.values())
+        # The parts come uncompressed (cheaper to write); each is compressed once, here.
+        contents.append(stream.flate_encode() if direct and isinstance(stream, StreamObject) else None)
+    return ReadPart(part, pages, contents)
+
+
+def _resolve(obj: object, seen: set[int]) -> None:
+    """Parse every object a page reaches now, so that adding it later only copies."""
+    if isinstance(obj, IndirectObject):
+        if obj.idnum in seen:
+            return
+        seen.add(obj.idnum)
+        obj = obj.get_object()
+    if isinstance(obj, DictionaryObject):
+        for key, value in obj.items():
+            if key != "/Parent":
+                _resolve(value, seen)
+    elif isinstance(obj, ArrayObject):
+        for value in obj:
+            _resolve(value, seen)
+
+
 def begin_join(parts: Sequence[PartLayout], font_files: Mapping[str, bytes],
-               subset: Callable[[bytes, set[int]], bytes] = subset_font) -> Begun:
-    """The first half of the join, which needs only the parts: ``publish pdf`` does it while the
-    stamps are being laid out."""
+               subset: Callable[[bytes, set[int]], bytes] = subset_font,
+               read: Mapping[int, ReadPart] | None = None) -> Begun:
+    """The first half of the join, which needs only the parts (``read`` holds those already read,
+    by index): ``publish pdf`` does it while the stamps are being laid out."""
     writer = PdfWriter()
     fonts = SharedFonts(writer, subset=subset)
-    for part in parts:
-        reader = PdfReader(io.BytesIO(part.pdf))
+    for index, part in enumerate(parts):
+        early = (read or {}).get(index)
+        done = early if early is not None and early.layout is part else read_part(part)
         record_glyphs(fonts, part.fonts, font_files)
-        for page in reader.pages:
+        for page, content in zip(done.pages, done.contents, strict=True):
             share_fonts(fonts, page)
             _drop_annotations(page)
             added = writer.add_page(page)
-            _compress_contents(writer, added)
-        if len(reader.pages) % 2:
+            ref = added.raw_get("/Contents") if "/Contents" in added else None
+            if content is not None and isinstance(ref, IndirectObject):
+                writer._replace_object(ref, content)
+        if len(done.pages) % 2:
             _add_blank_page(writer)
     return Begun(parts, writer, fonts)
 
@@ -163,15 +208,6 @@ def _drop_annotations(page: PageObject) -> None:
     """WeasyPrint's links point inside their own part (and repeat per box); the join re-creates them."""
     if "/Annots" in page:
         del page["/Annots"]
-
-
-def _compress_contents(writer: PdfWriter, page: PageObject) -> None:
-    # The parts come uncompressed (cheaper to write); the book is compressed once, here.
-    ref = page.raw_get("/Contents") if "/Contents" in page else None
-    if isinstance(ref, IndirectObject):
-        stream = ref.get_object()
-        if isinstance(stream, StreamObject) and "/Filter" not in stream:
-            writer._replace_object(ref, stream.flate_encode())
 
 
 def _add_blank_page(writer: PdfWriter) -> None:
