@@ -139,7 +139,7 @@ def draw_sprites(plan: SpritePlan, sheets: Sequence[Sequence[bytes]]) -> dict[in
     (the first sheet's opening with its ``calibration_stamps`` pages)."""
     first = sheets[0]
     calibration_pages = len(calibration_stamps())
-    if len(first) <= calibration_pages - 1:
+    if len(first) < calibration_pages:
         raise SpriteError("the first sheet lacks its calibration pages")
     prologue, depth = _prologue(first[0])
     real: dict[tuple[str, int], Run] = {}
@@ -149,9 +149,10 @@ def draw_sprites(plan: SpritePlan, sheets: Sequence[Sequence[bytes]]) -> dict[in
             if not marks:
                 raise SpriteError(f"the calibration page of {kind} stamps is empty")
             real[kind, side] = marks[0]
-    lines = {cell: place for n, cells in enumerate(plan.sheets)
-             for cell, place in _read_lines(n, cells, sheets[n][calibration_pages if n == 0 else 0 :],
-                                            calibration_pages if n == 0 else 0).items()}
+    lines: dict[Cell, tuple[int, int, tuple[Run, ...], Run]] = {}
+    for number, cells in enumerate(plan.sheets):
+        skipped = calibration_pages if number == 0 else 0
+        lines |= _read_lines(number, cells, sheets[number][skipped:], skipped)
     drawn: dict[int, list[bytes]] = {}
     sources: dict[int, set[tuple[int, int]]] = {}
     for placement in plan.placements:
