@@ -324,8 +324,8 @@ def _report(book: Book, parts: Sequence[PartLayout], plan: PagePlan) -> list[Dia
 def _record_page_counts(book: Book, chapters: Sequence[PartLayout], settings: Settings, cache: Cache | None) -> None:
     """For ``publish proof``: each chapter's page count into the build cache, keyed by the chapter's
     Markdown and the print settings, so a proof finds its folios without laying out the chapters
-    before it (``pdf_proof.record_page_counts``; nothing is stored without a cache)."""
+    before it (``pdf_proof_counts.record_page_counts``; nothing is stored without a cache)."""
     if cache is not None:
-        from publish.pdf_proof import record_page_counts
+        from publish.pdf_proof_counts import record_page_counts
 
         record_page_counts(book, settings, [part.page_count for part in chapters], cache)

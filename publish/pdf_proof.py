@@ -1,17 +1,14 @@
 """The proof PDF of one chapter: the chapter as the book sets it, its notes, a stamp and the flags.
 
-Takes the book holding only the proofed chapter, the same chapter with its editorial flags marked
-(``proof.mark_flags``), every chapter source, the stamp's text, the target, the build cache and,
-optionally, an engine (``pdf_engine.start_print_engine``); writes the PDF atomically and returns the layout report
-of the proof's parts, worded with the book's folios.
+Takes the book holding only the proofed chapter, the same chapter with its editorial flags
+marked (``proof.mark_flags``), every chapter source, the stamp's text, the target, the build
+cache and, optionally, an engine (``pdf_engine.start_print_engine``); writes the PDF atomically
+and returns the layout report of the proof's parts, worded with the book's folios.
 
 Folios are the full edition's: a chapter opens on the page that the page counts of all chapters
-before it give. ``publish pdf`` records each chapter's count in the build cache
-(``record_page_counts``, called from ``pdf.write_pdf``) under a key made of cheap inputs — the
-chapter's Markdown, number, first note number and images, and a digest of the print settings —
-so a proof reads the counts without rendering, let alone laying out, any other chapter. A count
-that is missing (a book never built, a chapter edited since) is laid out, in parallel, and
-recorded; it is never guessed.
+before it give, read from the build cache (``pdf_proof_counts``). A count that is missing (a book
+never built, a chapter edited since) is laid out, in parallel, and recorded; it is never
+guessed. Where each flag falls comes from ``pdf_proof_flags``.
 
 The one design decision: the proof's pages are the book's. The chapter is laid out from the
 book's own HTML (so it is the very layout ``publish pdf`` caches), and laid out a second time,
@@ -29,7 +26,6 @@ they start: ``publish proof`` starts them before it reads the chapter.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import math
@@ -39,7 +35,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from importlib.metadata import version
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from publish import __version__
 from publish.assemble import template_environment
@@ -49,7 +44,7 @@ from publish.model import Book, Chapter
 from publish.output import atomic_path
 from publish.paths import styles_dir
 from publish.pdf import Settings, _chapter_job, _job, _notes_job, _settings
-from publish.pdf_cache import cached_subset, digest_folder
+from publish.pdf_cache import cached_subset
 from publish.pdf_engine import Engine, layout_run, proof_engine_size, start_print_engine
 from publish.pdf_html import Locator, Stamp, choose_scale
 from publish.pdf_join import JoinInput, Metadata, OutlineEntry, StampSet, join_parts
@@ -64,20 +59,13 @@ from publish.pdf_pages import (
     reference_folios,
 )
 from publish.pdf_parts import PartJob, PartLayout, SourceMap
-from publish.render import ChapterSource, count_notes, render_chapter
+from publish.pdf_proof_counts import known_page_counts, render_before, store_page_count
+from publish.pdf_proof_flags import FlagAnchor, anchor_flags
+from publish.render import ChapterSource, count_notes
 
-KIND = "pages"
-"""Cache entries: one chapter's page count and number of notes, as ``{"pages": 3, "notes": 5}``."""
 VARIANT = "digital"
 PROOF_CSS = "proof-print.css"
-_FLAG_SPAN = re.compile(r'<span class="flag" data-flag="([^"]*)" title="[^"]*">'
-                        r'<span class="flag-text">([^<]*)</span></span>')
-_ANCHOR_ID = "proof-flag-{}"
 # Local files a chapter's Markdown may show: inline targets, reference definitions, raw src="".
-_LOCAL_REFERENCE = re.compile(r"\]\(\s*<?([^)\s>]+)|^ {0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)|src=[\"']([^\"']+)",
-                              re.MULTILINE)
-_SPACE = re.compile(r"\s")
-_NEXT_SUP = re.compile(r"\s*<sup\b")
 # Flag labels and the stamp: DejaVu Sans (Debian's fonts-dejavu-core) is what WeasyPrint finds on
 # the machines publish runs on; its condensed face fits a code into a book's outer margin.
 LABEL_PT = 5.5
@@ -91,16 +79,6 @@ BODY_ASCENT_EM = 0.96
 PT_TO_PX = 96 / 72
 GAP_IN = 0.06
 STAMP_FROM_FOOT_IN = 0.3
-
-
-@dataclass(frozen=True)
-class FlagAnchor:
-    """An editorial flag carried over to the book's HTML."""
-
-    id: str
-    code: str
-    label: str
-    """What the margin says: the flag's code and source line, ``doubled-word (l. 9)``."""
 
 
 @dataclass(frozen=True)
@@ -191,258 +169,6 @@ def write_proof_pdf(
     with atomic_path(target) as temporary:
         temporary.write_bytes(data)
     return report
-
-
-def known_page_counts(
-    book: Book, sources: Sequence[ChapterSource], settings: Settings, cache: Cache | None,
-) -> tuple[list[int | None], list[str], list[int]]:
-    """The cached page count (or None) of each chapter before ``book``'s one chapter, the keys of
-    those chapters and of that one (last), and the indices of the counts missing.
-
-    Each entry also holds the chapter's number of notes, which gives the next chapter's first
-    note number (in its key) without counting the notes of every chapter in its Markdown.
-    """
-    number = book.chapters[0].number
-    if cache is None:
-        return [None] * (number - 1), [], list(range(number - 1))
-    digest = settings_digest(book, settings)
-    counts: list[int | None] = []
-    keys, first = [], 1
-    for source in sources:
-        keys.append(page_count_key(cache, digest, source, first))
-        if source.number == number:
-            break
-        entry = read_page_entry(cache, keys[-1])
-        counts.append(entry[0] if entry else None)
-        first += entry[1] if entry else count_notes(source.text)
-    return counts, keys, [index for index, count in enumerate(counts) if count is None]
-
-
-def record_page_counts(book: Book, settings: Settings, counts: Sequence[int], cache: Cache) -> None:
-    """Store each chapter's page count (``counts`` in reading order) for later proofs."""
-    digest = settings_digest(book, settings)
-    first = 1
-    for chapter, count in zip(book.chapters, counts, strict=True):
-        source = ChapterSource(chapter.number, chapter.path, display_path(chapter.path), chapter.source)
-        notes = count_notes(source.text)
-        store_page_count(cache, page_count_key(cache, digest, source, first), count, notes)
-        first += notes
-
-
-def store_page_count(cache: Cache, key: str, pages: int | None, notes: int) -> None:
-    if pages is not None and read_page_entry(cache, key) != (pages, notes):
-        cache.put_json(KIND, key, {"pages": pages, "notes": notes})
-
-
-def read_page_entry(cache: Cache, key: str) -> tuple[int, int] | None:
-    """(pages, notes) of a chapter, or None."""
-    stored = cache.get_json(KIND, key)
-    if not isinstance(stored, dict):
-        return None
-    pages, notes = stored.get("pages"), stored.get("notes")
-    if isinstance(pages, int) and pages > 0 and isinstance(notes, int) and notes >= 0:
-        return pages, notes
-    return None
-
-
-def settings_digest(book: Book, settings: Settings) -> str:
-    """Everything about the book that a chapter's page count depends on, beyond the chapter.
-
-    A chapter is laid out alone, always opening on a right-hand page, so its count depends on its
-    own HTML and the print settings only; its HTML on its Markdown, number, first note number (the
-    numbers' widths), images, and on the book's settings (language, the title in the running
-    heads, notes placement, trim): the styles folder (stylesheet, templates, fonts), the page CSS
-    and the whole configuration stand for those. The cache key adds this package's code and the
-    versions of WeasyPrint and the rest.
-    """
-    return hashlib.sha256("\0".join([
-        digest_folder(styles_dir()), settings.page_css, repr(book.config),
-    ]).encode("utf-8")).hexdigest()
-
-
-def page_count_key(cache: Cache, digest: str, source: ChapterSource, first_note: int) -> str:
-    return cache.key(KIND, digest, source.path.name, str(source.number), str(first_note), source.text,
-                     image_digest(source))
-
-
-def render_before(book: Book, sources: Sequence[ChapterSource], indices: Sequence[int]) -> list[Chapter]:
-    """The chapters at ``indices`` (of ``sources``) rendered as the full book renders them."""
-    if not indices:
-        return []
-    numbers = {source.path.name: source.number for source in sources}
-    firsts, first = [], 1
-    for source in sources[: max(indices) + 1]:
-        firsts.append(first)
-        first += count_notes(source.text)
-    rendered = []
-    for index in indices:
-        chapter, _ = render_chapter(sources[index], language=book.config.language, first_note=firsts[index],
-                                    chapter_numbers=numbers, book_root=book.root)
-        rendered.append(chapter)
-    return rendered
-
-
-def image_digest(source: ChapterSource) -> str:
-    """Digest of the local files the chapter's Markdown refers to (an image's size changes pages)."""
-    digest = hashlib.sha256()
-    if "![" not in source.text and "<img" not in source.text.lower():
-        return ""
-    for match in _LOCAL_REFERENCE.finditer(source.text):
-        reference = unquote(next(group for group in match.groups() if group))
-        if urlsplit(reference).scheme or reference.startswith("#") or reference.endswith(".md"):
-            continue
-        path = source.path.parent / reference.split("#", 1)[0]
-        try:
-            data = path.read_bytes()
-        except OSError:
-            continue
-        digest.update(reference.encode("utf-8"))
-        digest.update(hashlib.sha256(data).digest())
-    return digest.hexdigest()
-
-
-# ---- Flags ---------------------------------------------------------------------------------
-
-
-def anchor_flags(chapter: Chapter, flagged: Chapter) -> tuple[Chapter, dict[str, FlagAnchor]]:
-    """``chapter`` (the book's rendering) with an empty, identified span where each flag points.
-
-    The flagged rendering's spans are found in its HTML with the text around them, in the body,
-    the title and each note; a flag whose place cannot be found there keeps only its terminal line.
-    """
-    anchors: dict[str, FlagAnchor] = {}
-
-    def carry(marked: str, plain: str) -> str:
-        return _carry_flags(marked, plain, anchors)
-
-    notes = tuple(replace(note, html=carry(marked.html, note.html))
-                  for note, marked in zip(chapter.notes, flagged.notes, strict=True))
-    anchored = replace(chapter, title_html=carry(flagged.title_html, chapter.title_html),
-                       html=carry(flagged.html, chapter.html), notes=notes)
-    return anchored, anchors
-
-
-def _carry_flags(marked: str, plain: str, anchors: dict[str, FlagAnchor]) -> str:
-    offsets: list[tuple[int, FlagAnchor]] = []
-    stripped, last, removed = [], 0, 0
-    for match in _FLAG_SPAN.finditer(marked):
-        stripped.append(marked[last:match.start()])
-        last = match.end()
-        place = match.start() - removed
-        removed += match.end() - match.start()
-        # "(l. 9)" stays on one line of the narrow margin.
-        label = _unescape(match.group(2)).replace("(l. ", "(l.\u00a0")
-        anchor = FlagAnchor(_ANCHOR_ID.format(len(anchors) + len(offsets) + 1), match.group(1), label)
-        offsets.append((place, anchor))
-    if not offsets:
-        return plain
-    stripped.append(marked[last:])
-    text = "".join(stripped)
-    inserts = []
-    for place, anchor in offsets:
-        found = _find_place(text, plain, place)
-        if found is not None:
-            inserts.append((_word_end(plain, found), anchor))
-            anchors[anchor.id] = anchor
-    out, last = [], 0
-    for offset, anchor in sorted(inserts, key=lambda pair: pair[0]):
-        out.append(plain[last:offset])
-        out.append(_anchor_element(plain, offset, anchor.id))
-        last = offset
-    out.append(plain[last:])
-    return "".join(out)
-
-
-def _anchor_element(html: str, offset: int, anchor_id: str) -> str:
-    """An empty element with the anchor's id that keeps the comma between adjacent references.
-
-    A reference directly after another is marked ``noteref-next`` by the print markup and gets
-    a comma; an anchor put after a reference is itself a ``sup.noteref``, so the next reference
-    still directly follows one, and proof-print.css undoes a reference's look on the anchor.
-    """
-    tag, end = "span", offset
-    while (start := html.rfind("<", 0, end)) != -1 and html.startswith("<wbr", start):
-        end = start  # a <wbr/> becomes a zero-width space in print, not an element
-    if start != -1 and html.startswith("</sup>", start):
-        opening = html.rfind("<sup", 0, start)
-        if opening != -1 and 'class="noteref"' in html[opening:html.find(">", opening)]:
-            tag = "sup"
-    classes = "noteref proof-flag-anchor" if tag == "sup" else "proof-flag-anchor"
-    return f'<{tag} class="{classes}" id="{anchor_id}"></{tag}>'
-
-
-def _find_place(text: str, plain: str, place: int) -> int | None:
-    """Where ``place`` in ``text`` lies in ``plain``: equal but for a few characters the flag
-    markers changed, so the text just before (or just after) the place is looked for nearby."""
-    if text == plain:
-        return place
-    for size in (48, 24, 12):
-        before = text[max(0, place - size):place]
-        if len(before) == size or place < size:
-            found = _nearest(plain, before, place)
-            if found is not None:
-                return found + len(before)
-        after = text[place:place + size]
-        if after:
-            found = _nearest(plain, after, place)
-            if found is not None:
-                return found
-    return None
-
-
-def _nearest(plain: str, needle: str, around: int) -> int | None:
-    """The occurrence of ``needle`` in ``plain`` whose position is closest to ``around``."""
-    best: int | None = None
-    start = plain.find(needle, max(0, around - 400 - len(needle)))
-    while start != -1 and start <= around + 400:
-        if best is None or abs(start - around) < abs(best - around):
-            best = start
-        start = plain.find(needle, start + 1)
-    return best
-
-
-def _word_end(html: str, offset: int) -> int:
-    """The first place at or after ``offset`` where an empty element changes nothing in the text.
-
-    That is before the next space, line break or closing tag: between two letters (or a letter
-    and its full stop) a new box would split the run HarfBuzz shapes, losing a kerning pair, and
-    after the space a line break would carry the anchor to the next line. An element met on the
-    way (a note reference) is stepped over whole, and so is a note reference that follows
-    another (the print markup puts the comma between them). Never inside
-    a tag or a link (the print markup rewrites a link's text as a whole).
-    """
-    if html.rfind("<", 0, offset) > html.rfind(">", 0, offset):
-        offset = html.find(">", offset) + 1
-    if html.rfind("<a ", 0, offset) > html.rfind("</a>", 0, offset):
-        end = html.find("</a>", offset)
-        offset = end + len("</a>") if end != -1 else len(html)
-    while offset < len(html):
-        if html.startswith("</sup>", offset - len("</sup>")) and (sup := _NEXT_SUP.match(html, offset)):
-            offset = _element_end(html, sup.end() - len("<sup"))
-        elif _SPACE.match(html, offset) or html.startswith(("</", "<br"), offset):
-            break
-        elif html[offset] == "<":
-            offset = _element_end(html, offset)
-        else:
-            offset += 1
-    return offset
-
-
-def _element_end(html: str, start: int) -> int:
-    """The end of the element whose start tag begins at ``start`` (elements of one name do not nest
-    inside inline markup)."""
-    tag_end = html.find(">", start)
-    if tag_end == -1:
-        return len(html)
-    if html[tag_end - 1] == "/":
-        return tag_end + 1
-    name = re.match(r"<([\w:-]+)", html[start:tag_end + 1])
-    close = html.find(f"</{name.group(1)}>", tag_end) if name else -1
-    return close + len(name.group(1)) + 3 if name and close != -1 else tag_end + 1
-
-
-def _unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
 
 
 # ---- Stamps --------------------------------------------------------------------------------
