@@ -149,8 +149,8 @@ def proof_pdf(job: ProofJob, target: Path, cache: Cache | None = None, engine: E
 
     Its folios are the full edition's: the page counts of the chapters before it come from
     ``cache`` (recorded by ``publish pdf``), or are laid out and recorded when missing. Laid out
-    in ``engine`` (``pdf_engine.start_print_engine``), or in processes started for it. An error (a file the book
-    may not read) stops the proof; layout warnings are ``publish pdf``'s to report.
+    in ``engine`` (``pdf_engine.start_print_engine``), or in processes started for it. An error
+    (a file the book may not read) stops the proof; layout warnings are ``publish pdf``'s to report.
     """
     from publish.pdf_proof import write_proof_pdf
 

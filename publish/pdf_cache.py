@@ -2,10 +2,11 @@
 
 Takes a part job and the build cache; gives the job's key, reads and stores its layout
 (``pdf_engine.LayoutRun`` serves each part from here when every input of its layout is
-unchanged and lays out only the rest), and caches font subsets. The key covers the part's HTML, its page CSS, its source
-map (diagnostics name files), every file under styles/ (stylesheet, templates, fonts), the bytes
-of each local file the HTML refers to (images), and this package's code; entries are JSON plus
-the part's PDF bytes, never pickle, and one that fails to parse is laid out again.
+unchanged and lays out only the rest), and caches font subsets. The key covers the part's
+HTML, its page CSS, its source map (diagnostics name files), every file under styles/
+(stylesheet, templates, fonts), the bytes of each local file the HTML refers to (images), and
+this package's code; entries are JSON plus the part's PDF bytes, never pickle, and one that
+fails to parse is laid out again.
 """
 
 from __future__ import annotations

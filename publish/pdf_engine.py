@@ -87,10 +87,6 @@ class Engine:
         self._channel.tasks.put((ticket, job))
         return ticket
 
-    def result(self, ticket: int) -> PartLayout:
-        """Wait for the layout of the job with ``ticket``."""
-        return self.first_result([ticket])[1]
-
     def first_result(self, tickets: Collection[int]) -> tuple[int, PartLayout]:
         """Wait for whichever of the jobs with ``tickets`` is laid out first (the lowest ticket
         among those already done); its ticket and layout."""

@@ -29,8 +29,6 @@ from pypdf.generic import (
 from publish.pdf_parts import FontUse
 from publish.pdf_subset import DROPPED_TABLES, subsetter
 
-# Shaping happened in WeasyPrint; a PDF viewer only draws glyphs, so layout tables are dead weight.
-
 
 @dataclass
 class SharedFonts:
@@ -143,9 +141,9 @@ def subset_with_fonttools(data: bytes, glyphs: set[int]) -> bytes:
         recalc_timestamp=False,
     )
     options.drop_tables += list(DROPPED_TABLES)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(gids=sorted(glyphs))
-    subsetter.subset(font)
+    cutter = subset.Subsetter(options)
+    cutter.populate(gids=sorted(glyphs))
+    cutter.subset(font)
     out = io.BytesIO()
     font.save(out)
     return out.getvalue()

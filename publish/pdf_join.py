@@ -124,13 +124,16 @@ def read_part(part: PartLayout) -> ReadPart:
     reader = PdfReader(io.BytesIO(part.pdf))
     pages = list(reader.pages)
     contents: list[StreamObject | None] = []
+    seen: set[int] = set()  # the pages of a part share their resources: parse those once
     for page in pages:
-        _resolve(page, set())
+        _resolve(page, seen)
         stream = page["/Contents"].get_object() if "/Contents" in page else None
-        direct = isinstance(stream, StreamObject) and "/Filter" not in stream and not any(
-            isinstance(value, IndirectObject) for value in stream.values())
         # The parts come uncompressed (cheaper to write); each is compressed once, here.
-        contents.append(stream.flate_encode() if direct and isinstance(stream, StreamObject) else None)
+        if isinstance(stream, StreamObject) and "/Filter" not in stream and not any(
+                isinstance(value, IndirectObject) for value in stream.values()):
+            contents.append(stream.flate_encode())
+        else:
+            contents.append(None)
     return ReadPart(part, pages, contents)
 
 
@@ -231,10 +234,7 @@ def _draw_stamps(writer: PdfWriter, fonts: SharedFonts, stamps: StampSet, files:
         if target is None:
             continue
         share_fonts(fonts, stamp)
-        content = stamp["/Contents"].get_object()
-        if isinstance(content, StreamObject):
-            _overlay(writer, writer.pages[target], content.get_data(), [resolve_dict(stamp["/Resources"])],
-                     brackets)
+        _overlay(writer, writer.pages[target], _content_data(stamp), [resolve_dict(stamp["/Resources"])], brackets)
 
 
 def _draw_sprites(writer: PdfWriter, fonts: SharedFonts, sprites: Sprites, files: Mapping[str, bytes]) -> None:
