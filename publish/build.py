@@ -9,16 +9,17 @@ build never pays for importing the PDF engine.
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from publish.cache import Cache
 from publish.config import CONFIG_NAME, load_config
-from publish.diagnostics import Diagnostic, PublishError, Severity
-from publish.manuscript import load_book, read_chapters
+from publish.diagnostics import Diagnostic, PublishError, Severity, has_errors, merge
+from publish.manuscript import load_book, read_chapters, sort_diagnostics
 from publish.model import Book, Chapter
+from publish.output import atomic_path
 from publish.render import ChapterSource, count_notes, render_chapter
 
 if TYPE_CHECKING:
@@ -38,44 +39,84 @@ def open_cache(enabled: bool = True) -> Cache | None:
     return Cache(OUTPUT_DIR / ".cache") if enabled else None
 
 
-def read_book(book_dir: Path, cache: Cache | None = None) -> tuple[Book, list[Diagnostic]]:
-    """Step 1 - read and render the book; stop with every error if it cannot be built."""
+def check_book(book_dir: Path, cache: Cache | None = None) -> list[Diagnostic]:
+    """``publish check``: every problem in the book, errors and warnings alike, in file order. The
+    builds run exactly this (``read_book``), so what passes here builds."""
+    return load_book(book_dir, cache)[1]
+
+
+def read_book(book_dir: Path, cache: Cache | None = None, *, strict: bool = False) -> tuple[Book, list[Diagnostic]]:
+    """Step 1 - read, render and check the book; stop on any error ``check`` reports (and, when
+    ``strict``, on any warning), with every diagnostic, before anything is written."""
     book, problems = load_book(book_dir, cache)
-    errors = [p for p in problems if p.severity is Severity.ERROR]
-    if book is None or errors:
-        raise PublishError(errors or problems)
+    if book is None or has_errors(problems, strict=strict):
+        raise PublishError(problems)
     return book, problems
 
 
 def build_epub(
-    book_dir: Path, output: Path | None = None, *, cache: Cache | None = None,
+    book_dir: Path, output: Path | None = None, *, cache: Cache | None = None, strict: bool = False,
 ) -> tuple[Path, list[Diagnostic]]:
-    book, problems = read_book(book_dir, cache)
-    from publish.epub import write_epub
+    """The EPUB edition, written whole or not at all (nothing on an error, or a warning if ``strict``)."""
+    book, problems = read_book(book_dir, cache, strict=strict)
+    from publish.epub import make_epub
 
     target = output or default_output(f"{book.slug}.epub")
-    problems += write_epub(book, target, cache)
+    data, found = make_epub(book, cache)
+    problems = commit(merge(problems, found), strict, {target: data})
     return target, problems
 
 
 def build_pdf(
     book_dir: Path, output: Path | None = None, *, variant: str = "digital", cache: Cache | None = None,
-    jobs: int | None = None, engine: Engine | None = None,
+    jobs: int | None = None, engine: Engine | None = None, strict: bool = False,
 ) -> tuple[Path, list[Diagnostic]]:
     """The PDF edition, laid out in ``engine`` (``pdf_engine.start_print_engine``) or, without
-    one, in ``jobs`` processes started here."""
+    one, in ``jobs`` processes started here; written whole or not at all."""
     from publish.pdf_engine import engine_size, start_print_engine
 
     # The engine's processes import WeasyPrint and parse the stylesheet while this one imports
     # the PDF stages and reads the book.
     starting = start_print_engine(engine_size(jobs)) if engine is None else nullcontext(engine)
     with starting as running:
-        from publish.pdf import write_pdf
+        from publish.pdf import make_pdf
 
-        book, problems = read_book(book_dir, cache)
+        book, problems = read_book(book_dir, cache, strict=strict)
         target = output or default_output(f"{book.slug}.pdf")
-        problems += write_pdf(book, target, variant=variant, cache=cache, workers=jobs, engine=running)
-    return target, problems
+        data, found = make_pdf(book, variant=variant, cache=cache, workers=jobs, engine=running)
+    return target, commit(merge(problems, found), strict, {target: data})
+
+
+def build_both(
+    book_dir: Path, *, variant: str = "digital", cache: Cache | None = None, engine: Engine | None = None,
+    strict: bool = False,
+) -> tuple[list[Path], list[Diagnostic]]:
+    """Both editions, or neither: each is made in full before either file is replaced."""
+    from publish.epub import make_epub
+    from publish.pdf_engine import engine_size, start_print_engine
+
+    starting = start_print_engine(engine_size(None)) if engine is None else nullcontext(engine)
+    with starting as running:
+        from publish.pdf import make_pdf
+
+        book, problems = read_book(book_dir, cache, strict=strict)
+        # The engine warms up while the EPUB is made.
+        epub_data, epub_found = make_epub(book, cache)
+        pdf_data, pdf_found = make_pdf(book, variant=variant, cache=cache, engine=running)
+    targets = {default_output(f"{book.slug}.epub"): epub_data, default_output(f"{book.slug}.pdf"): pdf_data}
+    return list(targets), commit(merge(problems, epub_found, pdf_found), strict, targets)
+
+
+def commit(problems: list[Diagnostic], strict: bool, outputs: dict[Path, bytes]) -> list[Diagnostic]:
+    """Write every output, each by an atomic rename, unless the problems stop the build; then
+    nothing is written and the previous files stay as they were."""
+    if has_errors(problems, strict=strict):
+        raise PublishError(problems)
+    with ExitStack() as stack:
+        temporaries = {target: stack.enter_context(atomic_path(target)) for target in outputs}
+        for target, data in outputs.items():
+            temporaries[target].write_bytes(data)
+    return problems
 
 
 @dataclass(frozen=True)
@@ -92,14 +133,16 @@ class ProofJob:
     problems: list[Diagnostic]
 
 
-def prepare_proof(book_dir: Path, argument: str) -> ProofJob:
-    """Step 1 - read book.toml and the chapter files; render the chosen chapter as the book numbers it.
+def prepare_proof(book_dir: Path, argument: str, *, cache: Cache | None = None) -> ProofJob:
+    """Step 1 - read book.toml and the chapter files; render and check the chosen chapter as the
+    book numbers it, with exactly the checks ``publish check`` runs on that chapter.
 
     Raises ``ChapterChoiceError`` for an unknown or ambiguous chapter and ``PublishError`` for a
-    chapter that cannot be built.
+    chapter that cannot be built. Problems in other chapters are theirs: a proof of chapter 7
+    does not wait for chapter 3 to be finished.
     """
-    # Imported here: the editions do not need the checks and editorial flags a proof runs.
-    from publish.check import chapter_ids, check_chapter
+    # Imported here: the editions do not need the editorial flags a proof runs.
+    from publish.check import chapter_ids, check_images, check_links
     from publish.editorial import flag_chapter
     from publish.proof import choose_chapter, insert_flags, mark_flags, stamp_for
 
@@ -109,32 +152,50 @@ def prepare_proof(book_dir: Path, argument: str) -> ProofJob:
     sources, read_problems = read_chapters(book_dir, config)
     problems += read_problems
     if any(p.severity is Severity.ERROR for p in read_problems):
-        raise PublishError([p for p in problems if p.severity is Severity.ERROR])
+        raise PublishError(problems)
     chosen = choose_chapter(argument, sources)
     # Notes are numbered book-wide: count the notes of the chapters before without rendering them.
-    first_note = 1 + sum(count_notes(s.text) for s in sources if s.number < chosen.number)
+    first_note = 1 + sum(cached_count_notes(s.text, config.language, cache) for s in sources
+                         if s.number < chosen.number)
     numbers = {s.path.name: s.number for s in sources}
 
-    def render(source: ChapterSource) -> tuple[Chapter, list[Diagnostic]]:
-        return render_chapter(source, language=config.language, first_note=first_note,
-                              chapter_numbers=numbers, book_root=book_dir)
+    def render(source: ChapterSource, first: int) -> tuple[Chapter, list[Diagnostic]]:
+        return render_chapter(source, language=config.language, first_note=first, chapter_numbers=numbers)
 
-    chapter, render_problems = render(chosen)
+    chapter, render_problems = render(chosen, first_note)
     problems += render_problems
+    # A link to another chapter needs that chapter's anchors: render only the chapters linked to.
     ids: dict[str, set[str]] = {s.path.name: set() for s in sources}
     ids[chosen.path.name] = chapter_ids(chapter)
-    problems += check_chapter(chosen, chapter, ids, book_dir)
-    errors = [p for p in problems if p.severity is Severity.ERROR]
-    if errors:
-        raise PublishError(errors)
+    for source in sources:
+        if source is not chosen and source.path.name in chosen.text:
+            ids[source.path.name] = chapter_ids(render(source, 1)[0])
+    problems += check_images(book_dir, chapter) + check_links(chapter, ids)
+    problems = sort_diagnostics(problems)
+    if has_errors(problems):
+        raise PublishError(problems)
     # The proof lists TK queries among its flags; the check's warning for each would say it twice.
     problems = [p for p in problems if p.code != "tk"]
     flags = flag_chapter(chapter, chosen.shown)
     flagged_source = replace(chosen, text=insert_flags(chosen.text, flags))
-    flagged = mark_flags(render(flagged_source)[0], flags)
+    flagged = mark_flags(render(flagged_source, first_note)[0], flags)
     stamp = stamp_for(chosen, dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
     book = Book(root=book_dir, config=config, chapters=(chapter,))
     return ProofJob(book=book, chapter=flagged, flags=flags, stamp=stamp, sources=sources, problems=problems)
+
+
+def cached_count_notes(text: str, language: str, cache: Cache | None) -> int:
+    """``render.count_notes``, kept in the build cache: a proof counts the notes of every chapter
+    before its own."""
+    if cache is None:
+        return count_notes(text, language)
+    key = cache.key("note-count", text, language)
+    stored = cache.get_json("note-count", key)
+    if isinstance(stored, int):
+        return stored
+    count = count_notes(text, language)
+    cache.put_json("note-count", key, count)
+    return count
 
 
 def proof_html(job: ProofJob, target: Path, *, live_reload: bool = False) -> Path:

@@ -15,10 +15,18 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from publish import __version__
-from publish.diagnostics import Diagnostic, EngineError, PublishError, display_path, has_errors, summarize
+from publish.diagnostics import (
+    Diagnostic,
+    EngineError,
+    PublishError,
+    Severity,
+    display_path,
+    has_errors,
+    summarize,
+)
 
 if TYPE_CHECKING:
     from publish.pdf_engine import Engine
@@ -54,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except PublishError as exc:
         print_diagnostics(exc.diagnostics, stream=sys.stderr)
+        print(summarize(exc.diagnostics), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -114,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from publish.check import check_book
+    from publish.build import check_book
 
     diagnostics = check_book(book_folder(args.book))
     print_diagnostics(diagnostics, stream=sys.stdout)
@@ -125,7 +134,8 @@ def run_check(args: argparse.Namespace) -> int:
 def run_epub(args: argparse.Namespace) -> int:
     from publish.build import build_epub, open_cache
 
-    target, diagnostics = build_epub(book_folder(args.book), args.output, cache=open_cache(args.cache))
+    target, diagnostics = build_epub(book_folder(args.book), args.output, cache=open_cache(args.cache),
+                                     strict=args.strict)
     return report_written([target], diagnostics, strict=args.strict)
 
 
@@ -168,30 +178,27 @@ def run_pdf(args: argparse.Namespace) -> int:
         from publish.output import write_atomic
         from publish.pdf import single_html
 
-        book, diagnostics = read_book(book_folder(args.book), open_cache(args.cache))
+        book, diagnostics = read_book(book_folder(args.book), open_cache(args.cache), strict=args.strict)
         write_atomic(args.html_only, single_html(book, args.variant).encode("utf-8"))
         return report_written([args.html_only], diagnostics, strict=args.strict)
     with progress(), start_pdf_engine(args.jobs) as engine:
         from publish.build import build_pdf, open_cache
 
         target, diagnostics = build_pdf(book_folder(args.book), args.output, variant=args.variant,
-                                        cache=open_cache(args.cache), jobs=args.jobs, engine=engine)
+                                        cache=open_cache(args.cache), jobs=args.jobs, engine=engine,
+                                        strict=args.strict)
     return report_written([target], diagnostics, strict=args.strict)
 
 
 def run_build(args: argparse.Namespace) -> int:
-    # The PDF's engine warms up while the EPUB is written.
+    # The PDF's engine warms up while the EPUB is made.
     with start_pdf_engine(None) as engine:
-        from publish.build import build_epub, build_pdf, open_cache
+        from publish.build import build_both, open_cache
 
-        book = book_folder(args.book)
-        cache = open_cache(args.cache)
-        epub, epub_diagnostics = build_epub(book, cache=cache)
         with progress():
-            pdf, pdf_diagnostics = build_pdf(book, variant=args.variant, cache=cache, engine=engine)
-    # Both editions read the same sources: show each source warning once.
-    diagnostics = list(dict.fromkeys(epub_diagnostics + pdf_diagnostics))
-    return report_written([epub, pdf], diagnostics, strict=args.strict)
+            targets, diagnostics = build_both(book_folder(args.book), variant=args.variant,
+                                              cache=open_cache(args.cache), engine=engine, strict=args.strict)
+    return report_written(targets, diagnostics, strict=args.strict)
 
 
 def run_proof(args: argparse.Namespace) -> int:
@@ -212,7 +219,7 @@ def proof_chapter(args: argparse.Namespace, engine: Engine | None) -> int:
 
     def make_proof() -> tuple[list[Path], list[Diagnostic]]:
         try:
-            job = build.prepare_proof(book_dir, args.chapter)
+            job = build.prepare_proof(book_dir, args.chapter, cache=build.open_cache(args.cache))
         except ChapterChoiceError as exc:
             raise UsageError(str(exc)) from None
         outputs = []
@@ -252,11 +259,16 @@ def proof_chapter(args: argparse.Namespace, engine: Engine | None) -> int:
 
 
 def report_written(
-    targets: Sequence[Path], diagnostics: Sequence[Diagnostic], *, strict: bool, stream: object = None,
+    targets: Sequence[Path], diagnostics: Sequence[Diagnostic], *, strict: bool, stream: TextIO | None = None,
 ) -> int:
-    print_diagnostics(diagnostics, stream=stream or sys.stderr)
+    """What a build met, then what it wrote and the count. Open TK queries are counted, not
+    listed: ``publish check`` and the proof list them, and a build would bury the rest under them."""
+    out = stream or sys.stderr
+    print_diagnostics([d for d in diagnostics if not (d.code == "tk" and d.severity is Severity.WARNING)], stream=out)
     for target in targets:
         print(f"wrote {display_path(target)}")
+    if diagnostics:
+        print(summarize(diagnostics), file=out)
     return 1 if has_errors(diagnostics, strict=strict) else 0
 
 
@@ -272,6 +284,6 @@ def book_folder(path: Path) -> Path:
     return path
 
 
-def print_diagnostics(diagnostics: Sequence[Diagnostic], *, stream: object) -> None:
+def print_diagnostics(diagnostics: Sequence[Diagnostic], *, stream: TextIO) -> None:
     for diagnostic in diagnostics:
-        print(diagnostic.format(), file=stream)  # type: ignore[call-overload]
+        print(diagnostic.format(), file=stream)

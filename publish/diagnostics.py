@@ -77,7 +77,21 @@ def summarize(diagnostics: Iterable[Diagnostic]) -> str:
     parts = [_plural(errors, "error"), _plural(warnings, "warning")]
     if notes:
         parts.append(_plural(notes, "note"))
-    return ", ".join(parts)
+    queries = sum(d.code == "tk" for d in items)
+    tail = f" ({queries} open TK {'query' if queries == 1 else 'queries'})" if queries else ""
+    return ", ".join(parts) + tail
+
+
+def merge(*groups: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """The groups in order, leaving out what a later stage says again about a place and a problem
+    an earlier one reported (the EPUB's own link check after ``check``'s, say)."""
+    merged: list[Diagnostic] = []
+    seen: set[tuple[str, int, str]] = set()
+    for group in groups:
+        items = list(group)
+        merged += [d for d in items if (d.path, d.line, d.code) not in seen and d not in merged]
+        seen |= {(d.path, d.line, d.code) for d in items}
+    return merged
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

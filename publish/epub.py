@@ -31,6 +31,14 @@ LOG = logging.getLogger(__name__)
 
 
 def write_epub(book: Book, target: Path, cache: Cache | None = None) -> list[Diagnostic]:
+    data, problems = make_epub(book, cache)
+    LOG.info("Step 4 - writing %s", target)
+    write_atomic(target, data)
+    return problems
+
+
+def make_epub(book: Book, cache: Cache | None = None) -> tuple[bytes, list[Diagnostic]]:
+    """The EPUB's bytes and the warnings met; ``PublishError`` for what stops it."""
     LOG.info("Step 1 - collecting images, cover and fonts")
     media, problems = collect_media(book, cache)
     errors = [p for p in problems if p.severity is Severity.ERROR]
@@ -40,7 +48,4 @@ def write_epub(book: Book, target: Path, cache: Cache | None = None) -> list[Dia
     pages = render_pages(book, media)
     problems += pages.problems
     LOG.info("Step 3 - packaging with ebooklib")
-    data = package_epub(book, pages, media)
-    LOG.info("Step 4 - writing %s", target)
-    write_atomic(target, data)
-    return problems
+    return package_epub(book, pages, media), problems

@@ -158,12 +158,15 @@ def note_item(note: Note, labels: Labels, shown: str) -> str:
         first = etree.Element("p")
         first.text, item.text = (item.text or "").strip() or None, None
         item.insert(0, first)
-    number = etree.Element("a", {"href": f"#{note.ref_ids[0]}", "class": "note-number", "role": "doc-backlink"})
+    if note.ref_ids:
+        number = etree.Element("a", {"href": f"#{note.ref_ids[0]}", "class": "note-number", "role": "doc-backlink"})
+    else:  # a note nothing cites (a warning): there is nowhere to go back to
+        number = etree.Element("span", {"class": "note-number"})
     number.text = f"{note.number}."
     number.tail = " " + (first.text or "").lstrip() if first.text or len(first) else None
     first.text = None
     first.insert(0, number)
-    if len(note.ref_ids) == 1:
+    if len(note.ref_ids) <= 1:
         return etree.tostring(item, encoding="unicode")
     last = item[-1] if item[-1].tag == "p" else etree.SubElement(item, "p")
     for index, ref_id in enumerate(note.ref_ids[1:], start=2):

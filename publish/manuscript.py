@@ -1,8 +1,10 @@
 """Read the manuscript: book.toml and the chapter files → a rendered, book-wide numbered ``Book``.
 
-Takes the book folder; returns the ``Book`` (None when it cannot be built) and every diagnostic
-met on the way. Notes are numbered across the book by handing each chapter the number its first
-note takes, in reading order; rendering is otherwise per chapter.
+Takes the book folder; returns the ``Book`` (None when book.toml or a chapter file cannot be
+read) and every diagnostic there is: book.toml's, each chapter's rendering's and the book's checks
+(``check``). This is the one validation path: ``publish check`` prints what it returns, and every
+build stops on its errors. Notes are numbered across the book by handing each chapter the number
+its first note takes, in reading order; rendering is otherwise per chapter.
 """
 
 from __future__ import annotations
@@ -13,24 +15,33 @@ from pathlib import Path
 from typing import Any
 
 from publish.cache import Cache
-from publish.config import CONFIG_NAME, BookConfig, load_config
+from publish.check import check_files
+from publish.config import CONFIG_NAME, BookConfig, fallback_config, load_config
 from publish.diagnostics import Diagnostic, Severity, decode_utf8, display_path, error
 from publish.model import Book, Chapter, Heading, Image, Note
 from publish.render import ChapterSource, render_chapter
 
 
 def load_book(book_dir: Path, cache: Cache | None = None) -> tuple[Book | None, list[Diagnostic]]:
-    """Read and render the whole book; None when an error leaves nothing sound to build."""
+    """Read, render and check the whole book; the book is None when book.toml or a chapter file
+    cannot be read, but the chapters that can be are still checked, so that one run shows every
+    problem. Diagnostics come sorted by file and place."""
     config, problems = load_config(book_dir)
-    if config is None:
-        return None, problems
-    sources, read_problems = read_chapters(book_dir, config)
+    sources, read_problems = read_chapters(book_dir, config or fallback_config())
     problems += read_problems
-    if any(p.severity is Severity.ERROR for p in read_problems):
-        return None, problems
-    chapters, render_problems = render_chapters(book_dir, config, sources, cache)
+    chapters, render_problems = render_chapters(book_dir, config or fallback_config(), sources, cache)
     problems += render_problems
-    return Book(root=book_dir, config=config, chapters=chapters), problems
+    book = Book(root=book_dir, config=config or fallback_config(), chapters=chapters)
+    problems += check_files(book)
+    problems = sort_diagnostics(problems)
+    if config is None or any(p.severity is Severity.ERROR for p in read_problems):
+        return None, problems
+    return book, problems
+
+
+def sort_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Each problem once, by file, line and column."""
+    return sorted(set(diagnostics), key=lambda d: (d.path, d.line, d.col, d.code, d.message))
 
 
 def read_chapters(book_dir: Path, config: BookConfig) -> tuple[list[ChapterSource], list[Diagnostic]]:
@@ -60,7 +71,10 @@ def read_chapters(book_dir: Path, config: BookConfig) -> tuple[list[ChapterSourc
         if problem:
             problems.append(problem)
             continue
-        sources.append(ChapterSource(number=number, path=path, shown=shown, text=text))
+        folder = path.parent.resolve().relative_to(book_dir.resolve()).as_posix() \
+            if path.parent.resolve().is_relative_to(book_dir.resolve()) else ""
+        sources.append(ChapterSource(number=number, path=path, shown=shown, text=text,
+                                     folder="" if folder == "." else folder))
     return sources, problems
 
 
@@ -77,7 +91,7 @@ def render_chapters(
         found: list[Diagnostic]
         if cache is not None:
             key = cache.key("chapter", source.text, config.language, str(next_note), numbers_key,
-                            source.path.resolve().relative_to(book_dir.resolve()).as_posix(), str(source.number))
+                            source.folder, source.path.name, str(source.number))
             stored = cache.get_json("chapter", key)
             cached = chapter_from_json(stored, source) if stored is not None else None
             if cached is not None:
@@ -86,7 +100,7 @@ def render_chapters(
                 next_note += len(cached[0].notes)
                 continue
         chapter, found = render_chapter(source, language=config.language, first_note=next_note,
-                                        chapter_numbers=chapter_numbers, book_root=book_dir)
+                                        chapter_numbers=chapter_numbers)
         if cache is not None:
             cache.put_json("chapter", key, chapter_to_json(chapter, found))
         chapters.append(chapter)

@@ -21,6 +21,8 @@ class Heading:
     """Plain text, for contents pages and navigation."""
     id: str
     line: int
+    section: bool = False
+    """Written ``#`` after the chapter's title: a section of the chapter, listed in the contents."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class Note:
     """Ids of the references in the text, in order; a note referenced twice has two."""
     line: int
     """Line of the definition in the chapter file."""
+    cited_in: int = 0
+    """The number of the note whose text first cites this one; 0 when the body does."""
 
     @property
     def id(self) -> str:
@@ -50,6 +54,7 @@ class Image:
     """Path relative to the book folder, with forward slashes."""
     alt: str
     line: int
+    col: int = 0
 
 
 @dataclass(frozen=True)

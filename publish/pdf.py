@@ -27,8 +27,8 @@ from pathlib import Path
 
 from publish import __version__
 from publish.cache import Cache
-from publish.diagnostics import Diagnostic, PublishError, Severity, display_path, warning
-from publish.model import Book, Chapter
+from publish.diagnostics import Diagnostic, PublishError, Severity, display_path, error, warning
+from publish.model import Book, Chapter, Heading
 from publish.output import atomic_path
 from publish.paths import styles_dir
 from publish.pdf_cache import cached_subset
@@ -106,14 +106,27 @@ def write_pdf(
     book: Book, target: Path, *, variant: str, cache: Cache | None = None, workers: int | None = None,
     engine: Engine | None = None,
 ) -> list[Diagnostic]:
-    """Typeset ``book`` into ``target``, laying out in ``engine`` (``start_engine``) or, without
-    one, in ``workers`` processes started here (default: one per core; 1: this process)."""
+    """Typeset ``book`` into ``target`` (``make_pdf``), written whole or not at all."""
+    data, diagnostics = make_pdf(book, variant=variant, cache=cache, workers=workers, engine=engine)
+    with atomic_path(target) as temporary:
+        temporary.write_bytes(data)
+    LOGGER.info("Step 6 - wrote %s", target)
+    return diagnostics
+
+
+def make_pdf(
+    book: Book, *, variant: str, cache: Cache | None = None, workers: int | None = None,
+    engine: Engine | None = None,
+) -> tuple[bytes, list[Diagnostic]]:
+    """Typeset ``book``, laying out in ``engine`` (``start_engine``) or, without one, in
+    ``workers`` processes started here (default: one per core; 1: this process); the PDF's bytes
+    and the layout report."""
     if variant not in VARIANTS:
         raise ValueError(f"unknown PDF variant {variant!r}")
     processes = engine_size(workers, len(book.chapters) + 1)
     if engine is None and processes > 1:
         with start_print_engine(processes) as own:
-            return write_pdf(book, target, variant=variant, cache=cache, engine=own)
+            return make_pdf(book, variant=variant, cache=cache, engine=own)
     settings = _settings(book, variant)
     run = layout_run(engine, cache, styles_dir())
     with_notes = book.config.notes == "book" and bool(book.notes)
@@ -136,7 +149,7 @@ def write_pdf(
     parts = [front, *chapters, *back]
     plan = plan_pages([_pages(part) for part in parts])
     LOGGER.info("Step 3 - laying out the folios, running heads and page numbers drawn over the pages")
-    all_stamps = (_front_stamps(book, front, numbers) + numbers.folios
+    all_stamps = (_front_stamps(book, front, numbers, chapters) + numbers.folios
                   + (_notes_stamps(book, back[0], numbers) if back else []))
     sprites = plan_sprites(all_stamps, SHEET_LINES)
     sheets_wait = run.start([_sheet_job(book, n, cells, settings) for n, cells in enumerate(sprites.sheets)])
@@ -154,10 +167,7 @@ def write_pdf(
         metadata=_metadata(book), variant=variant, bleed_px=BLEED_IN * 96 if variant == "print" else 0.0,
         font_files=settings.font_files, subset=begun.fonts.subset, sprites=Sprites(sprites, sheets),
     ), begun)
-    with atomic_path(target) as temporary:
-        temporary.write_bytes(data)
-    LOGGER.info("Step 6 - wrote %s", target)
-    return diagnostics
+    return data, diagnostics
 
 
 def _number_pages(chapters: Sequence[PartLayout]) -> Numbers:
@@ -182,10 +192,14 @@ def _notes_stamps(book: Book, notes: PartLayout, numbers: Numbers) -> list[Stamp
     return [replace(stamp, locators=locators.get(page, ())) for page, stamp in enumerate(stamps)]
 
 
-def _front_stamps(book: Book, front: PartLayout, numbers: Numbers) -> list[Stamp]:
+def _front_stamps(book: Book, front: PartLayout, numbers: Numbers, chapters: Sequence[PartLayout]) -> list[Stamp]:
     """The contents' page numbers; the front matter prints its own folios. A padding page gets
     a stamp only for its crop marks (print variant)."""
     pages = {chapter.id: str(numbers.openings[chapter.id]) for chapter in book.chapters}
+    for chapter, part in zip(book.chapters, chapters, strict=True):
+        for heading in chapter.headings:
+            if heading.section and heading.id in part.anchors:
+                pages[heading.id] = str(numbers.openings[chapter.id] + part.anchors[heading.id][0])
     pages["notes"] = str(numbers.notes_folio)
     locators = contents_locators(book, front, pages)
     return [Stamp("", "", pad=page >= front.page_count, locators=locators.get(page, ()))
@@ -268,7 +282,12 @@ def _notes_job(book: Book, digits: int, settings: Settings) -> PartJob:
 def _contents(book: Book, with_notes: bool) -> list[ContentsEntry]:
     """The contents' entries; each page number is one hidden figure in a column wide enough for
     four, drawn over once the pages are known (``_front_stamps``)."""
-    entries = [ContentsEntry("chapter", f"{c.number}.", c.title, c.id, "0") for c in book.chapters]
+    entries = []
+    for chapter in book.chapters:
+        entries.append(ContentsEntry("chapter", f"{chapter.number}.", chapter.title, chapter.id, "0"))
+        # Sections written "#" after the chapter's title, one level down.
+        entries += [ContentsEntry("section", "", heading.text, heading.id, "0")
+                    for heading in chapter.headings if heading.section]
     if with_notes:
         entries.append(ContentsEntry("back toc-back", "", "Notes", "notes", "0"))
     return entries
@@ -279,10 +298,34 @@ def _outline(book: Book, parts: Sequence[PartLayout], plan: PagePlan) -> list[Ou
     entries = [OutlineEntry(title, front.anchors[anchor][0])
                for anchor, title in (("title-page", "Title Page"), ("copyright", "Copyright"),
                                      ("contents", "Contents")) if anchor in front.anchors]
-    entries += [OutlineEntry(f"{c.number}. {c.title}", plan.starts[c.id]) for c in book.chapters]
+    for chapter, part in zip(book.chapters, parts[1:], strict=False):
+        start = plan.starts[chapter.id]
+        entries.append(OutlineEntry(f"{chapter.number}. {chapter.title}", start,
+                                    _outline_headings(chapter.headings, part, start)))
     if "notes" in plan.starts:
         entries.append(OutlineEntry("Notes", plan.starts["notes"]))
     return entries
+
+
+def _outline_headings(headings: Sequence[Heading], part: PartLayout, start: int) -> tuple[OutlineEntry, ...]:
+    """A chapter's headings as bookmarks, each under the nearest earlier heading of a higher level."""
+    root: list[OutlineEntry] = []
+    children: dict[int, list[OutlineEntry]] = {}
+    stack: list[tuple[int, list[OutlineEntry]]] = [(1, root)]
+    for heading in headings:
+        if heading.id not in part.anchors or not heading.text.strip():
+            continue
+        while stack[-1][0] >= heading.level:
+            stack.pop()
+        entry = OutlineEntry(heading.text, start + part.anchors[heading.id][0])
+        stack[-1][1].append(entry)
+        children[id(entry)] = []
+        stack.append((heading.level, children[id(entry)]))
+
+    def freeze(entries: list[OutlineEntry]) -> tuple[OutlineEntry, ...]:
+        return tuple(replace(entry, children=freeze(children[id(entry)])) for entry in entries)
+
+    return freeze(root)
 
 
 def _metadata(book: Book) -> Metadata:
@@ -304,10 +347,12 @@ def _report(book: Book, parts: Sequence[PartLayout], plan: PagePlan) -> list[Dia
             found.append(warning(problem.path, problem.line, 0, problem.code,
                                  f"page {plan.folio(start + problem.page)}: {problem.message}"))
     anchors = {name for part in parts for name in part.anchors}
+    chapters = {chapter.id: chapter for chapter in book.chapters}
     for part in parts:
         for spot in part.links:
             if not spot.external and spot.target not in anchors:
-                found.append(warning(display_path(book.root), 0, 0, "layout-link",
+                path, line = _link_place(book, chapters.get(part.name), spot.target)
+                found.append(warning(path, line, 0, "layout-link",
                                      f"page {plan.folio(plan.starts[part.name] + spot.page)}: "
                                      f"link to #{spot.target}, which is not in the book"))
     for chapter in book.chapters:
@@ -315,10 +360,22 @@ def _report(book: Book, parts: Sequence[PartLayout], plan: PagePlan) -> list[Dia
         for note in chapter.notes:
             missing = [ref for ref in note.ref_ids if ref not in anchors]
             if note.id not in anchors or missing:
-                what = f"reference {missing[0]}" if missing else f"note {note.number}"
-                found.append(warning(shown, note.line, 0, "layout-note-number",
-                                     f"{what} is not in the typeset book"))
+                # Words lost on the way to the page: never a book to print.
+                what = f"the reference to note {note.number}" if missing else f"note {note.number}"
+                found.append(error(shown, note.line, 0, "layout-note-lost",
+                                   f"{what} is missing from the typeset book; this is a fault of the "
+                                   "layout, not of the manuscript: please report it"))
     return sorted(found, key=lambda d: (d.path, d.line, d.message))
+
+
+def _link_place(book: Book, chapter: Chapter | None, target: str) -> tuple[str, int]:
+    """The file and line a link of the typeset book was written on: its chapter's, found by the
+    fragment it names; book.toml for the pages the book makes itself."""
+    if chapter is None:
+        return display_path(book.root / "book.toml"), 0
+    fragment = target.split("-", 1)[1] if target.startswith(chapter.id + "-") else target
+    index = chapter.source.find("#" + fragment)
+    return display_path(chapter.path), chapter.source.count("\n", 0, index) + 1 if index >= 0 else 0
 
 
 def _record_page_counts(book: Book, chapters: Sequence[PartLayout], settings: Settings, cache: Cache | None) -> None:

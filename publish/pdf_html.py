@@ -160,14 +160,20 @@ def chapter_html(book: Book, chapter: Chapter) -> str:
     notes: list[dict[str, object]] = []
     if placement == "page":
         by_number = {note.number: note for note in chapter.notes}
-        body = _footnotes_inline(body, by_number)
-        title_html = _footnotes_inline(title_html, by_number)
+        done: set[int] = set()
+        title_html = _footnotes_inline(title_html, by_number, done)
+        body = _footnotes_inline(body, by_number, done)
+        left = [number for number in by_number if number not in done]
+        if left:
+            # Notes nothing cites (a warning) still print, at the foot of the chapter's last page.
+            body += _footnotes_inline("<p class=\"uncited-notes\"></p>", by_number, done, uncited=left)
     elif placement == "chapter":
         notes = [{"number": note.number, "html": label_note(note)} for note in chapter.notes]
     return template_environment().get_template("print/chapter.html").render(
         language=book.config.language, title=chapter.title, chapter_id=chapter.id,
         number=chapter.number, verso=book_short_title(book.config.title), recto=short_title(chapter.title),
-        title_html=Markup(print_markup(title_html)), body_html=Markup(print_markup(body)), notes=notes,
+        title_html=Markup(print_markup(title_html)), body_html=Markup(print_markup(widen_lists(body))), notes=notes,
+        number_css=note_number_css(book),
     )
 
 
@@ -181,7 +187,41 @@ def notes_html(book: Book, digits: int) -> str:
         groups.append({"chapter_id": chapter.id, "number": chapter.number,
                        "title": chapter.title, "notes": notes})
     return template_environment().get_template("print/notes.html").render(
-        language=book.config.language, title="Notes", groups=groups)
+        language=book.config.language, title="Notes", groups=groups, number_css=note_number_css(book))
+
+
+DIGIT_EM = 0.48
+"""Advance of a tabular lining figure of the book's face (EB Garamond: 480 units of 1,000)."""
+PERIOD_EM = 0.23
+NUMBER_GAP_EM = 0.35
+
+
+def note_number_css(book: Book) -> str:
+    """The notes' number column, as wide as the book's widest note number: the numbers are set
+    flush right in it, in tabular figures, so that their periods align and "1000." never runs
+    into the "p. N" that follows it."""
+    digits = len(str(max((note.number for note in book.notes), default=1)))
+    width = round(max(digits, 2) * DIGIT_EM + PERIOD_EM + NUMBER_GAP_EM, 3)
+    return (f".note, .chapter-notes .note {{ padding-left: {width}em; }}\n"
+            f".note-number {{ width: {width}em; margin-left: -{width}em; padding-right: {NUMBER_GAP_EM}em; }}\n")
+
+
+def widen_lists(fragment: str) -> str:
+    """Numbered lists whose numbers reach three figures or more get the room their numbers need,
+    so that "100." does not hang into the margin."""
+    if "<ol" not in fragment:
+        return fragment
+    root = html.fragment_fromstring(fragment, create_parent="div")
+    widened = False
+    for ol in root.iter("ol"):
+        start = ol.get("start", "1")
+        first = int(start) if start.lstrip("-").isdigit() else 1
+        count = sum(1 for child in ol if child.tag == "li")
+        digits = max(len(str(abs(first))), len(str(abs(first + count - 1))))
+        if digits >= 3:
+            ol.set("style", f"padding-left: {round(digits * DIGIT_EM + PERIOD_EM + NUMBER_GAP_EM + 0.2, 3)}em")
+            widened = True
+    return inner_xml(root) if widened else fragment
 
 
 def sheet_html(book: Book, stamps: Sequence[Stamp], blocks: Sequence[tuple[str, Sequence[str]]]) -> str:
@@ -263,38 +303,92 @@ def _mark_url(match: re.Match[str]) -> str:
     return f'<a class="url" href="{href}">' + "<wbr/>".join(xml_escape(piece) for piece in pieces) + "</a>"
 
 
-def _footnotes_inline(fragment: str, notes: Mapping[int, Note]) -> str:
-    """Each first reference becomes the note itself, floated to the foot of the page by CSS."""
-    if "noteref" not in fragment:
+def _footnotes_inline(fragment: str, notes: Mapping[int, Note], done: set[int],
+                      uncited: Sequence[int] = ()) -> str:
+    """Each first reference becomes the note itself, floated to the foot of the page by CSS.
+
+    A note cited from another note's text follows that note, at the same place in the text, with
+    no mark of its own there (its mark is in the note that cites it); ``uncited`` notes go into
+    the fragment's first element the same way."""
+    if "noteref" not in fragment and not uncited:
         return fragment
     root = html.fragment_fromstring(fragment, create_parent="div")
-    done: set[int] = set()
+
+    def make(number: int, nested: bool) -> html.HtmlElement:
+        note = html.fragment_fromstring(print_markup(notes[number].html), create_parent="span")
+        note.set("class", "footnote footnote-nested" if nested else "footnote")
+        note.set("id", f"note-{number}")
+        note.set("data-number", str(number))
+        for inner in note.iter():
+            # A block inside the paragraph that cites the note would end that paragraph when the
+            # HTML is parsed, and its words would fall out of the note: every block becomes a
+            # span that print.css shows as the block it is.
+            if isinstance(inner.tag, str) and inner is not note and inner.tag in _FOOTNOTE_BLOCKS:
+                classes = f"fn-{inner.tag} {inner.get('class') or ''}".strip()
+                if inner.tag != "pre" and inner.text is not None and not inner.text.strip():
+                    inner.text = None
+                if inner.tail is not None and not inner.tail.strip():
+                    inner.tail = None  # a line break between two blocks would be a blank line
+                inner.tag = "span"
+                inner.set("class", classes)
+        for code in note.iterfind(".//span[@class='fn-pre']/code"):
+            if code.text and not len(code):
+                code.text = code.text.rstrip("\n")
+        return note
+
+    def place(parent: html.HtmlElement, index: int, number: int, nested: bool) -> int:
+        """Put note ``number`` and the notes first cited in it at ``index``; the next index."""
+        done.add(number)
+        note = make(number, nested)
+        parent.insert(index, note)
+        index += 1
+        for inner in _first_references(note, notes, done):
+            index = place(parent, index, inner, True)
+        return index
+
     for sup in list(root.iter("sup")):
         if sup.get("class") != "noteref":
             continue
         link = sup.find("a")
-        match = re.fullmatch(r"#note-(\d+)", link.get("href", "") if link is not None else "")
-        number = int(match.group(1)) if match else 0
+        number = _reference_number(link)
         if link is None or number not in notes or number in done:
             continue
-        done.add(number)
         anchor = etree.Element("a", {"id": link.get("id", ""), "class": "noteref-anchor"})
-        note = html.fragment_fromstring(print_markup(notes[number].html), create_parent="span")
-        note.set("class", "footnote")
-        note.set("id", f"note-{number}")
-        note.set("data-number", str(number))
-        for para in note.iter("p"):
-            # A <p> inside a <p> would end the paragraph when the HTML is parsed.
-            para.tag = "span"
-            para.set("class", "fn-p")
-        anchor.tail = None
-        note.tail = sup.tail
         parent = sup.getparent()
         index = parent.index(sup)
+        tail = sup.tail
         parent.remove(sup)
         parent.insert(index, anchor)
-        parent.insert(index + 1, note)
+        after = place(parent, index + 1, number, False)
+        parent[after - 1].tail = tail
+    if uncited and len(root):
+        index = 0
+        for number in uncited:
+            if number not in done:
+                index = place(root[0], index, number, True)
     return inner_xml(root)
+
+
+_FOOTNOTE_BLOCKS = frozenset({
+    "p", "ul", "ol", "li", "blockquote", "pre", "div", "figure", "figcaption", "section", "aside", "dl", "dt",
+    "dd", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tfoot", "tr", "td", "th",
+    "caption",
+})
+
+
+def _reference_number(link: html.HtmlElement | None) -> int:
+    match = re.fullmatch(r"#note-(\d+)", link.get("href", "") if link is not None else "")
+    return int(match.group(1)) if match else 0
+
+
+def _first_references(note: html.HtmlElement, notes: Mapping[int, Note], done: set[int]) -> list[int]:
+    """The notes a note's text cites that are not placed yet, in order."""
+    found = []
+    for sup in note.iter("sup"):
+        number = _reference_number(sup.find("a")) if sup.get("class") == "noteref" else 0
+        if number in notes and number not in done and number not in found:
+            found.append(number)
+    return found
 
 
 def long_date(date: str) -> str:

@@ -15,6 +15,7 @@ import hashlib
 import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.constants import PageLabelStyle
@@ -54,6 +55,7 @@ class OutlineEntry:
     title: str
     page: int
     """Index of the page in the joined PDF."""
+    children: tuple[OutlineEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -189,8 +191,7 @@ def join_parts(spec: JoinInput, begun: Begun | None = None) -> bytes:
     if spec.variant == "digital":
         _add_links(writer, spec, anchors)
     _add_page_labels(writer, spec.plan)
-    for entry in spec.outline:
-        writer.add_outline_item(title=entry.title, page_number=entry.page, fit=Fit.fit())
+    _add_outline(writer, spec.outline, None)
     embed_fonts(fonts)
     _set_document_info(writer, spec.metadata, spec.variant)
     out = io.BytesIO()
@@ -348,6 +349,12 @@ def _add_page_labels(writer: PdfWriter, plan: PagePlan) -> None:
         writer.set_page_label(0, plan.front_count - 1, style=PageLabelStyle.LOWERCASE_ROMAN, start=1)
     if plan.total > plan.front_count:
         writer.set_page_label(plan.front_count, plan.total - 1, style=PageLabelStyle.DECIMAL, start=1)
+
+
+def _add_outline(writer: PdfWriter, entries: Sequence[OutlineEntry], parent: Any) -> None:
+    for entry in entries:
+        item = writer.add_outline_item(title=entry.title, page_number=entry.page, parent=parent, fit=Fit.fit())
+        _add_outline(writer, entry.children, item)
 
 
 def _set_document_info(writer: PdfWriter, meta: Metadata, variant: str) -> None:

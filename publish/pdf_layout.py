@@ -31,6 +31,7 @@ from weasyprint.text.fonts import FontConfiguration, get_hb_object_data
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from publish.diagnostics import Diagnostic, error, warning
+from publish.pdf_footnotes import install as keep_footnotes
 
 # WeasyPrint reports positions in CSS pixels; PDF user space is in points.
 from publish.pdf_parts import PX_TO_PT as PX_TO_PT
@@ -68,6 +69,7 @@ class RefusingFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no 
 
 def lay_out_parts(jobs: Sequence[PartJob]) -> list[PartLayout]:
     """Lay out parts one after another, sharing the parsed stylesheets and the loaded fonts."""
+    keep_footnotes()
     layouts = []
     for job in jobs:
         fetcher = RefusingFetcher(job.roots)
@@ -87,6 +89,7 @@ def warm_up(stylesheet: Path) -> None:
     """What every part needs, done once before the first part arrives (and before the engine
     forks its other processes from this one): the stylesheet parsed, the four faces loaded and
     shaped once, WeasyPrint's bindings to Pango and HarfBuzz set up."""
+    keep_footnotes()
     sample = "<p>Warm <i>up</i> <b>once <i>only</i></b> 1234567890</p>"
     document = weasyprint.HTML(string=sample).render(stylesheets=[_stylesheet(stylesheet)],
                                                      font_config=_font_config(stylesheet))

@@ -151,8 +151,15 @@ def _locator(book: Book, spot: tuple[int, float, float], text: str, kind: str) -
 def note_locators(book: Book, notes: PartLayout, references: Mapping[str, str]) -> dict[int, tuple[Locator, ...]]:
     """Each note's "p. N", by page of the Notes, placed over the empty box its layout left."""
     found: dict[int, list[Locator]] = {}
+    by_number = {note.number: note for note in book.notes}
     for note in book.notes:
         pages = [references[ref] for ref in note.ref_ids if ref in references]
+        outer, seen = note, {note.number}
+        while not pages and outer.cited_in in by_number and outer.cited_in not in seen:
+            # A note cited only from another note's text gives the page that note refers to.
+            outer = by_number[outer.cited_in]
+            seen.add(outer.number)
+            pages = [references[ref] for ref in outer.ref_ids if ref in references][:1]
         spot = notes.anchors.get(locator_id(note.number))
         if pages and spot is not None:
             found.setdefault(spot[0], []).append(_locator(book, spot, locator_text(pages), "note"))

@@ -142,7 +142,7 @@ def write_proof_pdf(
         # proof of a later chapter can count on it.
         for index in [*missing, len(counts)]:
             laid = counts[index] if index < len(counts) else layout.page_count
-            store_page_count(cache, keys[index], laid, count_notes(sources[index].text))
+            store_page_count(cache, keys[index], laid, count_notes(sources[index].text, book.config.language))
     opening = body_starts([*(c for c in counts if c is not None), layout.page_count])[-1]
     # Step 2 - the folio of each reference ("p. 84").
     refs = reference_folios({layout.name: layout.anchors}, {layout.name: opening})

@@ -49,7 +49,7 @@ def known_page_counts(
             break
         entry = read_page_entry(cache, keys[-1])
         counts.append(entry[0] if entry else None)
-        first += entry[1] if entry else count_notes(source.text)
+        first += entry[1] if entry else count_notes(source.text, book.config.language)
     return counts, keys, [index for index, count in enumerate(counts) if count is None]
 
 
@@ -59,7 +59,7 @@ def record_page_counts(book: Book, settings: Settings, counts: Sequence[int], ca
     first = 1
     for chapter, count in zip(book.chapters, counts, strict=True):
         source = ChapterSource(chapter.number, chapter.path, display_path(chapter.path), chapter.source)
-        notes = count_notes(source.text)
+        notes = len(chapter.notes)
         store_page_count(cache, page_count_key(cache, digest, source, first), count, notes)
         first += notes
 
@@ -108,11 +108,11 @@ def render_before(book: Book, sources: Sequence[ChapterSource], indices: Sequenc
     firsts, first = [], 1
     for source in sources[: max(indices) + 1]:
         firsts.append(first)
-        first += count_notes(source.text)
+        first += count_notes(source.text, book.config.language)
     rendered = []
     for index in indices:
         chapter, _ = render_chapter(sources[index], language=book.config.language, first_note=firsts[index],
-                                    chapter_numbers=numbers, book_root=book.root)
+                                    chapter_numbers=numbers)
         rendered.append(chapter)
     return rendered
 

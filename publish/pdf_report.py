@@ -40,7 +40,13 @@ def inspect_pages(pages: list[Any], source: SourceMap) -> list[LayoutProblem]:
         problems += _check_page(number, page_box, page.width, page.height, source)
         last_block: _Fragment | None = None
         last_tag = ""
+        # A table's rows break where they must, and its header repeats on every page: a cell is
+        # never a widow or an orphan.
+        in_tables = {id(inner) for box, _ in _walk_flow(page_box) if isinstance(box, boxes.TableBox)
+                     for inner in _descendants(box)}
         for box, element_id in _walk_flow(page_box):
+            if id(box) in in_tables:
+                continue
             line_count = sum(1 for child in box.children
                              if isinstance(child, boxes.LineBox) and _has_text(child))
             if not isinstance(box, boxes.BlockContainerBox) or not line_count:
@@ -102,7 +108,7 @@ def _check_page(number: int, page_box: Any, width: float, height: float, source:
         else:
             continue
         reported.add(key)
-        path, line = source.locate(element_id, text)
+        path, line = source.locate(element_id, _context(box, text))
         problems.append(LayoutProblem(number, path, line, code, f"“{_excerpt(text)}” {what}"))
     problems += _check_note_numbers(number, page_box, source)
     return problems
@@ -113,10 +119,19 @@ def _check_note_numbers(number: int, page_box: Any, source: SourceMap) -> list[L
     problems = []
     for box, element_id in _walk(page_box, ""):
         element = getattr(box, "element", None)
-        if element is None or not isinstance(box, boxes.InlineBox) or box.element_tag not in ("a", "span"):
+        if element is None or not isinstance(box, boxes.InlineBox | boxes.InlineBlockBox) \
+                or box.element_tag not in ("a", "span"):
             continue
         classes = (element.get("class") or "").split()
         printed = "".join(_texts(box)).strip()
+        if isinstance(box, boxes.InlineBlockBox) and "note-number" in classes:
+            drawn = sum(child.width for child in _descendants(box) if isinstance(child, boxes.TextBox))
+            if drawn > box.width + TOLERANCE_PX:
+                path, line = source.locate(element_id, printed)
+                problems.append(LayoutProblem(number, path, line, "layout-note-number",
+                                              f"note number {printed} is wider than its column and runs into "
+                                              "the text after it"))
+            continue
         if box.element_tag == "a" and "noteref" in classes:
             expected = re.sub(r"^#note-", "", element.get("href", ""))
         elif "note-number" in classes and element_id.startswith("note-"):
@@ -128,6 +143,15 @@ def _check_note_numbers(number: int, page_box: Any, source: SourceMap) -> list[L
             problems.append(LayoutProblem(number, path, line, "layout-note-number",
                                           f"note number {printed} is printed where note {expected} belongs"))
     return problems
+
+
+def _context(box: Any, text: str) -> str:
+    """Text to find a box's source line by: its own, or, when that is too short to be found (a
+    list number, a word), the whole text of the element it belongs to."""
+    element = getattr(box, "element", None)
+    if len(re.sub(r"\W", "", text)) >= 20 or element is None:
+        return text
+    return " ".join("".join(element.itertext()).split()) or text
 
 
 def _walk(box: Any, element_id: str) -> Iterator[tuple[Any, str]]:

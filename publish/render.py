@@ -1,32 +1,46 @@
-"""Render one chapter: Markdown source → title, body XHTML, headings, notes and images.
+"""Render one chapter: Markdown source → title, body XHTML, headings, notes, images and the problems.
 
 Takes a chapter's text, its place in the book and the number its first note gets; returns a
-``Chapter`` and the warnings rendering raised. A fresh ``Markdown`` instance per chapter (a
-reused one leaks footnotes between chapters); the output is then reworked as an lxml tree so that
-ids, note numbers and links are book-wide and the markup is well-formed XHTML whatever the input.
+``Chapter`` and the diagnostics its source alone gives (notes undefined, defined twice or never
+cited, open TK queries, a missing title, raw HTML removed). Python-Markdown decides what the
+Markdown says (``markdown_notes`` is the one adapter over its footnotes); the output is then
+reworked as an lxml tree so that ids, note numbers and links are book-wide and the markup is
+well-formed XHTML whatever the input. Nothing here reads the disk, so a rendering can be cached
+by its inputs; what depends on other files (images, links to other chapters) is ``check``'s.
+
+Notes are numbered in reading order, as a reader who follows each reference meets them: a note
+cited in another note's text comes right after the note that cites it; a note nothing cites comes
+last, with a warning, so no word is lost.
 """
 
 from __future__ import annotations
 
+import bisect
+import hashlib
+import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-import markdown
 from lxml import etree, html
 
-from publish import sanitize, typography
-from publish.diagnostics import Diagnostic, locate, warning
+from publish import markdown_notes, sanitize, typography
+from publish.diagnostics import Diagnostic, error, warning
 from publish.model import Chapter, Heading, Image, Note, chapter_id, slugify
 
 _ATX = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _FENCE = re.compile(r"^(```|~~~)")
-_DEFINITION = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.MULTILINE)
 _CODE_FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.MULTILINE | re.DOTALL)
 _CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
+# Python-Markdown's reference pattern, and what makes one a definition: "]:" at the start of a
+# line, after any block-quote or list markers.
+_LABEL = re.compile(markdown_notes.REFERENCE + r"(:?)")
+_TK = re.compile(r"\bTK\b")
 _NO_TYPOGRAPHY = {"code", "pre", "kbd", "samp", "script", "style"}
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+EXTENSIONS: list[str] = ["tables", "attr_list", "smarty", "sane_lists"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +52,8 @@ class ChapterSource:
     shown: str
     """The path as diagnostics print it."""
     text: str
+    folder: str = ""
+    """The chapter's folder relative to the book folder (``""`` at its top), with forward slashes."""
 
 
 def render_chapter(
@@ -46,28 +62,36 @@ def render_chapter(
     language: str,
     first_note: int,
     chapter_numbers: Mapping[str, int],
-    book_root: Path,
 ) -> tuple[Chapter, list[Diagnostic]]:
     """Render one chapter; ``chapter_numbers`` maps chapter file names to their numbers, for links."""
+    places = SourcePlaces(source.text)
     problems: list[Diagnostic] = []
-    converter = _new_markdown(language)
-    body = html.fragment_fromstring(converter.convert(source.text), create_parent="div")
+    converted = _convert(source.text, language)
+    body = html.fragment_fromstring(converted.html, create_parent="div")
     for removed in sanitize.clean_tree(body):
-        line, col = _find_in_source(source.text, removed.needle)
+        line, col = places.find(removed.needle)
         problems.append(warning(source.shown, line, col, "unsafe-html",
                                 f"{removed.what} removed: EPUB and PDF content may not contain it"))
     prefix = chapter_id(source.number)
+    token = _token(source.text)
     # Links before notes are taken out, so a link inside a note is made book-wide too.
     _rewrite_links(body, prefix, chapter_numbers)
-    notes = _number_notes(body, source, first_note)
+    numbered = number_notes(body, converted.syntax, token, first_note)
+    problems += _note_problems(numbered, converted.syntax, body, token, places, source.shown)
     _rewrite_ids(body, prefix)
-    images = _collect_images(body, source, book_root)
+    for item in numbered.items.values():
+        _rewrite_ids(item, prefix)
+    images = [*_collect_images(body, source, places)]
+    for item in numbered.items.values():
+        images += _collect_images(item, source, places)
     _refine_text(body, language)
     title_el, headings = _collect_headings(body, source, prefix)
     title_html = inner_xml(title_el) if title_el is not None else ""
     title = _plain(title_el) if title_el is not None else ""
     if title_el is not None:
         body.remove(title_el)
+    notes = tuple(_make_note(numbered, converted.syntax.labels, index, source, places) for index in numbered.order)
+    problems += _text_problems(source, places, title, body, images)
     chapter = Chapter(
         number=source.number,
         stem=source.path.stem,
@@ -79,18 +103,15 @@ def render_chapter(
         html=inner_xml(body),
         headings=headings,
         notes=notes,
-        images=images,
+        images=tuple(images),
     )
     return chapter, problems
 
 
-def count_notes(text: str) -> int:
-    """How many notes a chapter will number, without rendering it (so a proof can start mid-book)."""
-    text = mask_code(text)
-    defined = set(_DEFINITION.findall(text))
-    body = _DEFINITION.sub("", text)
-    referenced = {label for label in re.findall(r"\[\^([^\]\s]+)\](?!:)", body) if label in defined}
-    return len(referenced)
+def count_notes(text: str, language: str = "en") -> int:
+    """How many notes a chapter numbers (every definition Python-Markdown reads), so that a proof
+    can start mid-book without rendering the chapters before it."""
+    return len(_convert(text, language).syntax.labels)
 
 
 def mask_code(text: str) -> str:
@@ -101,84 +122,230 @@ def mask_code(text: str) -> str:
     return _CODE_SPAN.sub(blank, _CODE_FENCE.sub(blank, text))
 
 
-def _new_markdown(language: str) -> markdown.Markdown:
+def _convert(text: str, language: str) -> markdown_notes.Converted:
     ldq, rdq, lsq, rsq = typography.quotes_for(language)
-    return markdown.Markdown(
-        extensions=["footnotes", "tables", "attr_list", "smarty", "sane_lists"],
-        extension_configs={
-            # "-" instead of ":" keeps ids valid as CSS selectors and XML ids.
-            "footnotes": {"SEPARATOR": "-", "USE_DEFINITION_ORDER": False},
-            # Dashes are done later, outside URLs ("belarus--serbiya" is a real URL).
-            "smarty": {
-                "smart_dashes": False,
-                "substitutions": {
-                    "left-double-quote": ldq, "right-double-quote": rdq,
-                    "left-single-quote": lsq, "right-single-quote": rsq,
-                },
+    return markdown_notes.convert(text, list(EXTENSIONS), {
+        # Dashes are done later, outside URLs ("belarus--serbiya" is a real URL).
+        "smarty": {
+            "smart_dashes": False,
+            "substitutions": {
+                "left-double-quote": ldq, "right-double-quote": rdq,
+                "left-single-quote": lsq, "right-single-quote": rsq,
             },
         },
-        output_format="xhtml",
+    }, token=_token(text))
+
+
+def _token(text: str) -> str:
+    """A mark the adapter puts on the elements it makes: raw HTML in the chapter cannot carry it,
+    since it is derived from the whole text (the text would have to contain its own digest)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+class SourcePlaces:
+    """Where things stand in a chapter's Markdown, found in one pass and looked up by label."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.masked = mask_code(text)
+        self._lines = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.references: dict[str, list[int]] = {}
+        self.definitions: dict[str, list[int]] = {}
+        for match in _LABEL.finditer(self.masked):
+            label = match.group(1)
+            if match.group(2) and self._is_line_start(match.start()):
+                self.definitions.setdefault(_normal(label), []).append(match.start())
+            else:
+                self.references.setdefault(_normal(label), []).append(match.start())
+
+    def _is_line_start(self, offset: int) -> bool:
+        start = self.masked.rfind("\n", 0, offset) + 1
+        return re.fullmatch(r"[ \t>*+\-\d.)]*", self.masked[start:offset]) is not None
+
+    def locate(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self._lines, offset)
+        return line, offset - self._lines[line - 1] + 1
+
+    def definition(self, label: str, which: int = 0) -> tuple[int, int]:
+        found = self.definitions.get(_normal(label), [])
+        return self.locate(found[min(which, len(found) - 1)]) if found else self.find(f"[^{label}]:")
+
+    def reference(self, label: str, which: int = 0) -> tuple[int, int]:
+        found = self.references.get(_normal(label), [])
+        return self.locate(found[min(which, len(found) - 1)]) if found else self.find(f"[^{label}]")
+
+    def find(self, needle: str) -> tuple[int, int]:
+        index = self.text.lower().find(needle.lower()) if needle else -1
+        return self.locate(index) if index >= 0 else (0, 0)
+
+
+def _normal(label: str) -> str:
+    """A label as Python-Markdown reads it and as the file holds it may differ by quote markers and
+    line breaks (a label broken over a line in a block quote); compare their words."""
+    return " ".join(label.replace(">", " ").split())
+
+
+@dataclass
+class NumberedNotes:
+    """The chapter's notes taken out of the body, numbered book-wide."""
+
+    items: dict[int, html.HtmlElement]
+    """Label index → the note's ``<li>`` (its content, references numbered)."""
+    order: list[int]
+    """Label indices in numbering order."""
+    numbers: dict[int, int]
+    refs: dict[int, list[str]]
+    """Label index → the ids of its references, in reading order."""
+    cited_in: dict[int, int]
+    """Label index → the number of the note whose text first cites it (absent: cited in the body)."""
+    unused: list[int]
+
+
+def number_notes(body: html.HtmlElement, syntax: markdown_notes.NoteSyntax, token: str,
+                 first_note: int) -> NumberedNotes:
+    """Give notes book-wide numbers in reading order and the ids shared by both editions."""
+    items: dict[int, html.HtmlElement] = {}
+    for div in body.iter("div"):
+        if div.get("data-notes") == token:
+            for item in div.iterchildren("li"):
+                index = _index(item.get("data-fn"), token)
+                if index is not None:
+                    del item.attrib["data-fn"]
+                    items[index] = item
+            div.getparent().remove(div)
+            break
+    numbered = NumberedNotes(items=items, order=[], numbers={}, refs={}, cited_in={}, unused=[])
+
+    def number_from(root: html.HtmlElement, within: int | None) -> None:
+        # Depth first, as a reader who follows each reference meets the notes: a note cited in
+        # another note's text is numbered right after it. A stack, not recursion: a chain of
+        # notes citing notes may be thousands long.
+        stack = [(iter(list(root.iter("sup"))), within)]
+        while stack:
+            sups, cited_by = stack[-1]
+            sup = next(sups, None)
+            if sup is None:
+                stack.pop()
+                continue
+            index = _index(sup.get("data-fn"), token)
+            if index is None or index not in items:
+                continue
+            new = index not in numbered.numbers
+            if new:
+                numbered.numbers[index] = first_note + len(numbered.order)
+                numbered.order.append(index)
+                if cited_by is not None:
+                    numbered.cited_in[index] = numbered.numbers[cited_by]
+            number = numbered.numbers[index]
+            refs = numbered.refs.setdefault(index, [])
+            ref_id = f"noteref-{number}" + (f"-{len(refs) + 1}" if refs else "")
+            refs.append(ref_id)
+            sup.attrib.clear()
+            sup.set("class", "noteref")
+            link = etree.SubElement(sup, "a", {"id": ref_id, "href": f"#note-{number}", "class": "noteref",
+                                               "role": "doc-noteref"})
+            link.text = str(number)
+            if new:
+                stack.append((iter(list(items[index].iter("sup"))), index))
+
+    number_from(body, None)
+    for index in sorted(items):
+        if index not in numbered.numbers:
+            # Cited nowhere: kept (never lose a word), numbered last, reported.
+            numbered.numbers[index] = first_note + len(numbered.order)
+            numbered.order.append(index)
+            numbered.unused.append(index)
+            number_from(items[index], index)
+    for item in items.values():
+        item.set("data-note", "1")
+        _refine_text(item, "", in_note=True)
+    return numbered
+
+
+def _index(value: str | None, token: str) -> int | None:
+    """The label index an adapter-made attribute (``token:K``) carries; None for any other value."""
+    if not value or not value.startswith(token + ":"):
+        return None
+    digits = value[len(token) + 1:]
+    return int(digits) if digits.isdigit() else None
+
+
+def _make_note(numbered: NumberedNotes, labels: list[str], index: int, source: ChapterSource,
+               places: SourcePlaces) -> Note:
+    item = numbered.items[index]
+    label = labels[index]
+    return Note(
+        number=numbered.numbers[index], label=label, chapter=source.number,
+        html=inner_xml(item).strip(), text=" ".join(_plain(item).split()),
+        ref_ids=tuple(numbered.refs.get(index, ())), line=places.definition(label)[0],
+        cited_in=numbered.cited_in.get(index, 0),
     )
 
 
-def _number_notes(body: html.HtmlElement, source: ChapterSource, first_note: int) -> tuple[Note, ...]:
-    """Give notes book-wide numbers in reading order and the ids shared by both editions."""
-    container = body.find(".//div[@class='footnote']")
-    items: dict[str, html.HtmlElement] = {}
-    if container is not None:
-        for item in container.iter("li"):
-            item_id = item.get("id", "")
-            if item_id.startswith("fn-"):
-                items[item_id[3:]] = item
-        container.getparent().remove(container)
-    numbers: dict[str, int] = {}
-    refs: dict[str, list[str]] = {}
-    for sup in list(body.iter("sup")):
-        link = sup.find("a[@class='footnote-ref']")
-        if link is None:
-            continue
-        label = link.get("href", "")[4:]
-        if label not in numbers:
-            numbers[label] = first_note + len(numbers)
-        number = numbers[label]
-        ref_id = f"noteref-{number}" + (f"-{len(refs[label]) + 1}" if label in refs else "")
-        refs.setdefault(label, []).append(ref_id)
-        sup.attrib.clear()
-        sup.set("class", "noteref")
-        link.attrib.clear()
-        link.set("id", ref_id)
-        link.set("href", f"#note-{number}")
-        link.set("class", "noteref")
-        link.set("role", "doc-noteref")
-        link.text = str(number)
-    notes = []
-    for label, number in numbers.items():
-        item = items.get(label)
-        if item is None:
-            continue
-        for back in item.findall(".//a[@class='footnote-backref']"):
-            _drop_keep_tail(back)
-        for para in item.iter("p"):
-            if para.text is not None:
-                para.text = para.text.rstrip("\u00a0 ")
-            last = para[-1] if len(para) else None
-            if last is not None and last.tail:
-                last.tail = last.tail.rstrip("\u00a0 ")
-            elif last is None and para.text:
-                para.text = para.text.rstrip("\u00a0 ")
-        _mark_notes(item)
-        _refine_text(item, "", in_note=True)
-        notes.append(Note(
-            number=number, label=label, chapter=source.number,
-            html=inner_xml(item).strip(), text=" ".join(_plain(item).split()),
-            ref_ids=tuple(refs[label]), line=_definition_line(source.text, label),
-        ))
-    return tuple(notes)
+def _note_problems(
+    numbered: NumberedNotes, syntax: markdown_notes.NoteSyntax, body: html.HtmlElement, token: str,
+    places: SourcePlaces, shown: str,
+) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
+    for label, count in syntax.definitions.items():
+        if count > 1:
+            first = places.definition(label, 0)[0]
+            line, col = places.definition(label, 1)
+            times = "twice" if count == 2 else f"{count} times"
+            problems.append(error(shown, line, col, "note-duplicate",
+                                  f"note [^{label}] is defined {times} (first at line {first}); only one "
+                                  "definition can be printed: remove or relabel the others"))
+    for index in numbered.unused:
+        label = syntax.labels[index]
+        line, col = places.definition(label)
+        problems.append(warning(shown, line, col, "note-unused",
+                                f"note [^{label}] is defined but never referenced; it is printed as note "
+                                f"{numbered.numbers[index]} with no reference to it: reference it or delete it"))
+    seen: dict[str, int] = {}
+    roots = [body, *(numbered.items[index] for index in numbered.order)]
+    for root in roots:
+        for span in list(root.iter("span")):
+            found = _index(span.get("data-fn-undefined"), token)
+            if found is None or found >= len(syntax.undefined):
+                continue
+            label = syntax.undefined[found]
+            which = seen.get(label, 0)
+            seen[label] = which + 1
+            line, col = places.reference(label, which)
+            problems.append(error(shown, line, col, "note-undefined",
+                                  f"note reference [^{label}] has no definition; add '[^{label}]: text' "
+                                  "at the end of the chapter"))
+            span.drop_tag()
+    return problems
 
 
-def _mark_notes(item: html.HtmlElement) -> None:
-    # Note text is typeset later by _refine_text; flag it so dashes follow the notes' convention.
-    item.set("data-note", "1")
+def _text_problems(source: ChapterSource, places: SourcePlaces, title: str, body: html.HtmlElement,
+                   images: list[Image]) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
+    shown = source.shown
+    for match in _TK.finditer(places.masked):
+        line, col = places.locate(match.start())
+        problems.append(warning(shown, line, col, "tk", f"open editorial query: {_around(source.text, match.start())}"))
+    if not title:
+        problems.append(error(shown, 1, 1, "no-title",
+                              "the chapter has no level-1 title; start the file with '# Title'"))
+    has_text = bool("".join(body.itertext()).strip())
+    if not has_text and not images and body.find(".//table") is None:
+        problems.append(error(shown, 1, 1, "empty-chapter",
+                              "the chapter has no text after its title; write it or remove the file"))
+    return problems
+
+
+def _around(text: str, offset: int, before: int = 30, after: int = 50) -> str:
+    """The words of the line around ``offset``, shortened with ellipses, for a one-line message."""
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    end = len(text) if end < 0 else end
+    head = text[max(start, offset - before):offset]
+    tail = text[offset:min(end, offset + after)]
+    lead = "…" if offset - before > start else ""
+    trail = "…" if offset + after < end else ""
+    return lead + " ".join((head + tail).split()) + trail
 
 
 def _rewrite_ids(body: html.HtmlElement, prefix: str) -> None:
@@ -193,7 +360,7 @@ def _rewrite_links(body: html.HtmlElement, prefix: str, chapter_numbers: Mapping
     """Links to chapter files become fragment links to book-wide ids; unresolvable ones lose their href."""
     for link in body.iter("a"):
         href = link.get("href")
-        if href is None or link.get("class") in ("noteref", "footnote-ref", "footnote-backref"):
+        if href is None:
             continue
         parts = urlsplit(href)
         if parts.scheme or parts.netloc:
@@ -209,22 +376,18 @@ def _rewrite_links(body: html.HtmlElement, prefix: str, chapter_numbers: Mapping
         link.set("href", f"#{target}-{parts.fragment}" if parts.fragment else f"#{target}")
 
 
-def _collect_images(body: html.HtmlElement, source: ChapterSource, book_root: Path) -> tuple[Image, ...]:
-    """Images keep a book-relative path; an image with a title becomes a figure with that caption."""
-    images = []
-    chapter_dir = source.path.parent
-    for img in list(body.iter("img")):
-        src = unquote(img.get("src", ""))
-        if urlsplit(src).scheme:
-            images.append(Image(src=src, alt=img.get("alt", ""), line=_find_in_source(source.text, src)[0]))
-            continue
-        try:
-            relative = (chapter_dir / src).resolve().relative_to(book_root.resolve()).as_posix()
-        except ValueError:
-            relative = src
-        img.set("src", relative)
+def _collect_images(root: html.HtmlElement, source: ChapterSource, places: SourcePlaces) -> Iterator[Image]:
+    """Images get their path relative to the book folder, worked out from the text alone (``check``
+    refuses one that leaves the book); an image with a title becomes a figure with that caption."""
+    for img in list(root.iter("img")):
+        written = img.get("src", "")
+        src = book_path(source.folder, written)
+        img.set("src", src)
         img.set("alt", img.get("alt", ""))
-        images.append(Image(src=relative, alt=img.get("alt", ""), line=_find_in_source(source.text, src)[0]))
+        line, col = places.find(written) if written else places.find("![")
+        yield Image(src=src, alt=img.get("alt", ""), line=line, col=col)
+        if urlsplit(src).scheme:
+            continue
         title = img.attrib.pop("title", None)
         parent = img.getparent()
         if title and parent is not None and parent.tag == "p" and len(parent) == 1 \
@@ -234,23 +397,38 @@ def _collect_images(body: html.HtmlElement, source: ChapterSource, book_root: Pa
             img.tail = None
             caption = etree.SubElement(parent, "figcaption")
             caption.text = title
-    return tuple(images)
+
+
+def book_path(folder: str, written: str) -> str:
+    """A path written in a chapter (percent-encoded or not) as a path from the book folder, with
+    forward slashes; a URL, or a path that climbs out of the book, stays as written (decoded)."""
+    decoded = unquote(written)
+    if urlsplit(decoded).scheme or not decoded:
+        return decoded
+    joined = posixpath.normpath(posixpath.join(folder, decoded.replace("\\", "/")))
+    return decoded if joined.startswith(("../", "/")) or joined == ".." else joined
 
 
 def _collect_headings(
     body: html.HtmlElement, source: ChapterSource, prefix: str,
 ) -> tuple[html.HtmlElement | None, tuple[Heading, ...]]:
+    """The first level-1 heading is the chapter's title. Later ``#`` headings are its sections:
+    when a chapter has any, every heading after the title goes one level down (``#`` → h2,
+    ``##`` → h3…), so the chapter keeps the shape the author gave it under its one title."""
     lines = _heading_lines(source.text)
-    title_el = None
+    found = [el for el in body if el.tag in _HEADINGS]
+    title_el = next((el for el in found if el.tag == "h1"), None)
+    sections = any(el.tag == "h1" for el in found if el is not title_el)
     headings = []
     used: set[str] = set()
-    for index, el in enumerate(el for el in body if el.tag in {"h1", "h2", "h3", "h4", "h5", "h6"}):
-        level = int(el.tag[1])
+    for index, el in enumerate(found):
         line = lines[index] if index < len(lines) else 0
-        if level == 1 and title_el is None:
-            title_el = el
-            el.set("id", prefix)
+        if title_el is not None and el is title_el:
+            title_el.set("id", prefix)
             continue
+        written = int(el.tag[1])
+        level = min(written + 1, 6) if sections else written
+        el.tag = f"h{level}"
         text = " ".join(_plain(el, skip_notes=True).split())
         el_id = el.get("id") or f"{prefix}-{slugify(text, max_words=16) or 'section'}"
         base, n = el_id, 2
@@ -258,7 +436,7 @@ def _collect_headings(
             el_id, n = f"{base}-{n}", n + 1
         used.add(el_id)
         el.set("id", el_id)
-        headings.append(Heading(level=level, text=text, id=el_id, line=line))
+        headings.append(Heading(level=level, text=text, id=el_id, line=line, section=written == 1))
     return title_el, tuple(headings)
 
 
@@ -365,11 +543,3 @@ def _heading_lines(text: str) -> list[int]:
     return lines
 
 
-def _definition_line(text: str, label: str) -> int:
-    match = re.search(rf"^ {{0,3}}\[\^{re.escape(label)}\]:", text, re.MULTILINE)
-    return locate(text, match.start())[0] if match else 0
-
-
-def _find_in_source(text: str, needle: str) -> tuple[int, int]:
-    index = text.lower().find(needle.lower()) if needle else -1
-    return locate(text, index) if index >= 0 else (0, 0)

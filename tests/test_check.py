@@ -63,8 +63,9 @@ def test_warnings_do_not_fail_unless_strict(capsys: pytest.CaptureFixture[str]) 
         f"{shown}:5:44: warning[link-unresolved]: link '02-two.md#nope' does not resolve: "
         "no heading or anchor '#nope' in 02-two.md",
         f"{shown}:7:7: warning[tk]: open editorial query: [^a]: TK: the text of this note is lost.",
-        f"{shown}:9:1: warning[note-unused]: note [^b] is defined but never referenced; reference it or delete it",
-        "0 errors, 5 warnings",
+        f"{shown}:9:1: warning[note-unused]: note [^b] is defined but never referenced; it is printed as note 2 "
+        "with no reference to it: reference it or delete it",
+        "0 errors, 5 warnings (2 open TK queries)",
     ]
     strict_code, _ = run_check(capsys, "--book", book, "--strict")
     assert strict_code == 1

@@ -554,7 +554,7 @@ def test_chapter_without_title_leaves_the_previous_epub(built_book: tuple[Path, 
 def test_broken_test_book_reports_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "broken.epub"
     assert main(["epub", "--book", str(DATA / "epub-broken"), "-o", str(target), "--no-cache"]) == 1
-    assert "01-one.md:5:0: error[image-missing]" in capsys.readouterr().err
+    assert "01-one.md:5:30: error[image-missing]" in capsys.readouterr().err
     assert not target.exists() and leftovers(tmp_path) == []
 
 

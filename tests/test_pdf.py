@@ -323,7 +323,7 @@ def test_print_variant_has_bleed_and_crop_marks_and_no_links(tmp_path: Path) -> 
 def test_files_outside_the_book_are_refused_and_named(tmp_path: Path) -> None:
     with pytest.raises(PublishError) as caught:
         build_pdf(DATA / "pdf-fetch", tmp_path / "x.pdf")
-    messages = [d for d in caught.value.diagnostics if d.code == "pdf-fetch-refused"]
+    messages = [d for d in caught.value.diagnostics if d.code == "image-outside"]
     assert [(Path(d.path).name, d.line) for d in messages] == [("01-one.md", 5)]
     assert "/etc/passwd" in messages[0].message
     assert not (tmp_path / "x.pdf").exists()
