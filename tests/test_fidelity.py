@@ -9,6 +9,7 @@ in every notes placement, and over the default book.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -273,3 +274,19 @@ def test_layout_problems_point_at_their_source_line_and_tables_have_no_widows(tm
     assert [d for d in layout if d.code in ("layout-widow", "layout-orphan")] == []
     assert [d for d in layout if d.code == "layout-overflow"] == []
     assert all(d.line > 0 for d in layout), [d.format() for d in layout]
+
+
+@pytest.mark.slow
+def test_a_note_cited_from_a_note_is_set_in_the_proof(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Defect 3, in the proof: numbered as in the book, after the notes of the chapters before."""
+    book = small_book(tmp_path / "book", "# One\n\nFirst.[^a]\n\n[^a]: A note.\n")
+    (book / "02-b.md").write_text("# Two\n\nText.[^a] More.[^c]\n\n[^a]: See also.[^b]\n[^b]: The inner note.\n"
+                                  "[^c]: Third.\n", encoding="utf-8")
+    target = tmp_path / "proof.pdf"
+    assert main(["proof", "2", "--book", str(book), "-o", str(target), "--no-cache"]) == 0
+    import subprocess
+
+    text = " ".join(subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    for number, words in ((2, "See also."), (3, "The inner note."), (4, "Third.")):
+        assert re.search(rf"{number}\. (p\. \d+ )?{re.escape(words)}", text), (number, text)
