@@ -23,8 +23,8 @@ from publish.output import atomic_path
 from publish.render import ChapterSource, count_notes, render_chapter
 
 if TYPE_CHECKING:
-    from publish.pdf_engine import Engine
-    from publish.proof import Stamp
+    from publish.pdf.engine import Engine
+    from publish.proof.chapter import Stamp
 
 OUTPUT_DIR = Path("build")
 
@@ -59,7 +59,7 @@ def build_epub(
 ) -> tuple[Path, list[Diagnostic]]:
     """The EPUB edition, written whole or not at all (nothing on an error, or a warning if ``strict``)."""
     book, problems = read_book(book_dir, cache, strict=strict)
-    from publish.epub import make_epub
+    from publish.epub.edition import make_epub
 
     target = output or default_output(f"{book.slug}.epub")
     data, found = make_epub(book, cache)
@@ -71,15 +71,15 @@ def build_pdf(
     book_dir: Path, output: Path | None = None, *, variant: str = "digital", cache: Cache | None = None,
     jobs: int | None = None, engine: Engine | None = None, strict: bool = False,
 ) -> tuple[Path, list[Diagnostic]]:
-    """The PDF edition, laid out in ``engine`` (``pdf_engine.start_print_engine``) or, without
+    """The PDF edition, laid out in ``engine`` (``pdf.edition.engine.start_print_engine``) or, without
     one, in ``jobs`` processes started here; written whole or not at all."""
-    from publish.pdf_engine import engine_size, start_print_engine
+    from publish.pdf.engine import engine_size, start_print_engine
 
     # The engine's processes import WeasyPrint and parse the stylesheet while this one imports
     # the PDF stages and reads the book.
     starting = start_print_engine(engine_size(jobs)) if engine is None else nullcontext(engine)
     with starting as running:
-        from publish.pdf import make_pdf
+        from publish.pdf.edition import make_pdf
 
         book, problems = read_book(book_dir, cache, strict=strict)
         target = output or default_output(f"{book.slug}.pdf")
@@ -92,12 +92,12 @@ def build_both(
     strict: bool = False,
 ) -> tuple[list[Path], list[Diagnostic]]:
     """Both editions, or neither: each is made in full before either file is replaced."""
-    from publish.epub import make_epub
-    from publish.pdf_engine import engine_size, start_print_engine
+    from publish.epub.edition import make_epub
+    from publish.pdf.engine import engine_size, start_print_engine
 
     starting = start_print_engine(engine_size(None)) if engine is None else nullcontext(engine)
     with starting as running:
-        from publish.pdf import make_pdf
+        from publish.pdf.edition import make_pdf
 
         book, problems = read_book(book_dir, cache, strict=strict)
         # The engine warms up while the EPUB is made.
@@ -143,8 +143,8 @@ def prepare_proof(book_dir: Path, argument: str, *, cache: Cache | None = None) 
     """
     # Imported here: the editions do not need the editorial flags a proof runs.
     from publish.check import chapter_ids, check_images, check_links
-    from publish.editorial import flag_chapter
-    from publish.proof import choose_chapter, insert_flags, mark_flags, stamp_for
+    from publish.proof.chapter import choose_chapter, insert_flags, mark_flags, stamp_for
+    from publish.proof.flags import flag_chapter
 
     config, problems = load_config(book_dir)
     if config is None:
@@ -200,7 +200,7 @@ def cached_count_notes(text: str, language: str, cache: Cache | None) -> int:
 
 def proof_html(job: ProofJob, target: Path, *, live_reload: bool = False) -> Path:
     """Step 2 (web page) - the flagged chapter as a single page."""
-    from publish.proof_html import write_proof_html
+    from publish.proof.html import write_proof_html
 
     return write_proof_html(job.book, job.chapter, job.flags, job.stamp, target, live_reload=live_reload)
 
@@ -210,10 +210,10 @@ def proof_pdf(job: ProofJob, target: Path, cache: Cache | None = None, engine: E
 
     Its folios are the full edition's: the page counts of the chapters before it come from
     ``cache`` (recorded by ``publish pdf``), or are laid out and recorded when missing. Laid out
-    in ``engine`` (``pdf_engine.start_print_engine``), or in processes started for it. An error
+    in ``engine`` (``pdf.edition.engine.start_print_engine``), or in processes started for it. An error
     (a file the book may not read) stops the proof; layout warnings are ``publish pdf``'s to report.
     """
-    from publish.pdf_proof import write_proof_pdf
+    from publish.proof.pdf import write_proof_pdf
 
     write_proof_pdf(job.book, job.chapter, job.sources, job.stamp.text, target, cache=cache, engine=engine)
     return target

@@ -84,8 +84,8 @@ def code_fingerprint() -> str:
     """This package's source and the versions of the libraries whose output it stores."""
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent
-    for source in sorted(package.glob("*.py")):
-        digest.update(source.name.encode())
+    for source in sorted(package.rglob("*.py")):
+        digest.update(source.relative_to(package).as_posix().encode())
         digest.update(source.read_bytes())
     for library in ("markdown", "lxml", "weasyprint", "pydyf", "pypdf", "ebooklib", "jinja2", "pillow"):
         try:

@@ -29,7 +29,7 @@ from publish.diagnostics import (
 )
 
 if TYPE_CHECKING:
-    from publish.pdf_engine import Engine
+    from publish.pdf.engine import Engine
 
 DEFAULT_BOOK = Path("manuscript")
 
@@ -167,7 +167,7 @@ def progress() -> Iterator[None]:
 def start_pdf_engine(jobs: int | None) -> AbstractContextManager[Engine | None]:
     """The PDF's layout processes, started before anything else is imported: they import
     WeasyPrint (half a second) while this process imports the stages and reads the book."""
-    from publish.pdf_engine import engine_size, start_print_engine
+    from publish.pdf.engine import engine_size, start_print_engine
 
     return start_print_engine(engine_size(jobs))
 
@@ -176,7 +176,7 @@ def run_pdf(args: argparse.Namespace) -> int:
     if args.html_only:
         from publish.build import open_cache, read_book
         from publish.output import write_atomic
-        from publish.pdf import single_html
+        from publish.pdf.edition import single_html
 
         book, diagnostics = read_book(book_folder(args.book), open_cache(args.cache), strict=args.strict)
         write_atomic(args.html_only, single_html(book, args.variant).encode("utf-8"))
@@ -202,7 +202,7 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_proof(args: argparse.Namespace) -> int:
-    from publish.pdf_engine import proof_engine_size, start_print_engine
+    from publish.pdf.engine import proof_engine_size, start_print_engine
 
     # The PDF's layout processes start first: importing WeasyPrint takes them half a second,
     # while this process reads and checks the chapter. A web page needs none.
@@ -213,7 +213,7 @@ def run_proof(args: argparse.Namespace) -> int:
 
 def proof_chapter(args: argparse.Namespace, engine: Engine | None) -> int:
     from publish import build
-    from publish.proof import ChapterChoiceError
+    from publish.proof.chapter import ChapterChoiceError
 
     book_dir = book_folder(args.book)
 
@@ -237,7 +237,7 @@ def proof_chapter(args: argparse.Namespace, engine: Engine | None) -> int:
     code = report_written(outputs, diagnostics, strict=False, stream=sys.stdout)
     if not args.watch:
         return code
-    from publish.watch import watch
+    from publish.proof.watch import watch
 
     def again() -> None:
         try:

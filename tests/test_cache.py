@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from publish.cache import Cache
 from publish.cli import main
 from publish.paths import styles_dir
-from publish.pdf_cache import digest_folder
+from publish.pdf.cache import digest_folder
 
 DATA = Path(__file__).parent / "data"
 

@@ -13,14 +13,14 @@ import pytest
 from pypdf import PdfReader
 from reading import read_page
 
-from publish import pdf as pdf_module
 from publish.cli import main
 from publish.diagnostics import EngineError
 from publish.manuscript import load_book
 from publish.paths import styles_dir
-from publish.pdf_engine import layout_run, start_print_engine
-from publish.pdf_pages import locator_digits
-from publish.pdf_parts import PartJob, PartLayout
+from publish.pdf import edition as pdf_module
+from publish.pdf.engine import layout_run, start_print_engine
+from publish.pdf.pages import locator_digits
+from publish.pdf.parts import PartJob, PartLayout
 
 DATA = Path(__file__).parent / "data"
 
@@ -45,7 +45,7 @@ def test_a_part_that_fails_names_the_part(monkeypatch: pytest.MonkeyPatch) -> No
         raise ValueError("the layout went wrong")
 
     # The engine's processes are forked from this one, so they run the replacement too.
-    monkeypatch.setattr("publish.pdf_engine.lay_out_here", fail)
+    monkeypatch.setattr("publish.pdf.engine.lay_out_here", fail)
     with start_print_engine(2) as engine:
         run = layout_run(engine, None, styles_dir())
         with pytest.raises(EngineError, match=r"laying out ch01: ValueError: the layout went wrong"):
@@ -58,7 +58,7 @@ def test_a_process_that_dies_stops_the_build_instead_of_hanging(
     def die(jobs: list[PartJob]) -> list[PartLayout]:
         os._exit(9)  # as the kernel's out-of-memory killer would leave it
 
-    monkeypatch.setattr("publish.pdf_engine.lay_out_here", die)
+    monkeypatch.setattr("publish.pdf.engine.lay_out_here", die)
     monkeypatch.chdir(tmp_path)
     started = time.monotonic()
     assert main(["pdf", "--book", str(DATA / "pdf-links"), "--no-cache", "-o", "out.pdf"]) == 1

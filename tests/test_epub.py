@@ -27,9 +27,9 @@ from lxml import etree
 from publish.build import build_epub
 from publish.cli import main
 from publish.diagnostics import Diagnostic, PublishError, Severity
-from publish.epub_media import collect_media
-from publish.epub_pages import _nest, render_pages
-from publish.epub_xhtml import Source, parse_page, serialize
+from publish.epub.media import collect_media
+from publish.epub.pages import _nest, render_pages
+from publish.epub.xhtml import Source, parse_page, serialize
 from publish.manuscript import load_book
 from publish.model import Heading
 
@@ -279,9 +279,9 @@ def test_ncx_lists_what_the_nav_lists(epubs: dict[str, Epub], name: str) -> None
 
 
 def test_only_the_epub_modules_import_ebooklib() -> None:
-    importers = sorted(path.name for path in (ROOT / "publish").glob("*.py")
+    importers = sorted(path.relative_to(ROOT / "publish").as_posix() for path in (ROOT / "publish").rglob("*.py")
                        if re.search(r"^\s*(from|import) ebooklib", path.read_text(encoding="utf-8"), re.M))
-    assert importers and all(name.startswith("epub") for name in importers), importers
+    assert importers and all(name.startswith("epub/") for name in importers), importers
 
 
 def test_fonts_are_embedded_with_their_licence(epubs: dict[str, Epub]) -> None:

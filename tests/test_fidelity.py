@@ -20,7 +20,7 @@ from oracle import Chapter, epub_words, expected_stream, match, pdf_lines, pdf_t
 from pypdf import PdfReader
 
 from publish.cli import main
-from publish.pdf_html import choose_scale
+from publish.pdf.html import choose_scale
 
 ROOT = Path(__file__).resolve().parents[1]
 MANUSCRIPT = ROOT / "manuscript"
@@ -244,10 +244,10 @@ def test_the_layout_report_finds_a_note_number_wider_than_its_column(tmp_path: P
     """The detector, on a book that has the defect: the column forced back to three figures' width."""
     from dataclasses import replace
 
-    from publish import pdf as pdf_module
     from publish.manuscript import load_book
-    from publish.pdf_layout import lay_out_parts
-    from publish.pdf_pages import locator_digits
+    from publish.pdf import edition as pdf_module
+    from publish.pdf.layout import lay_out_parts
+    from publish.pdf.pages import locator_digits
 
     book, _ = load_book(thousand_notes(tmp_path / "book"))
     assert book is not None

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from fontTools.ttLib import TTFont
 
-from publish import pdf_fonts
 from publish.paths import styles_dir
-from publish.pdf_subset import DROPPED_TABLES, subsetter
+from publish.pdf import fonts as pdf_fonts
+from publish.pdf.subset import DROPPED_TABLES, subsetter
 
 FACE = styles_dir() / "fonts" / "EBGaramond-Regular.ttf"
 

@@ -17,15 +17,15 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject
 from reading import read_page
 
-from publish import pdf as pdf_module
 from publish.build import build_pdf
 from publish.diagnostics import Diagnostic, PublishError
 from publish.manuscript import load_book
 from publish.model import Book
-from publish.pdf import write_pdf
-from publish.pdf_html import ZWSP, choose_scale, print_markup, short_title
-from publish.pdf_layout import lay_out_parts
-from publish.pdf_pages import PartPages, body_starts, notes_heads, part_stamps, to_roman
+from publish.pdf import edition as pdf_module
+from publish.pdf.edition import write_pdf
+from publish.pdf.html import ZWSP, choose_scale, print_markup, short_title
+from publish.pdf.layout import lay_out_parts
+from publish.pdf.pages import PartPages, body_starts, notes_heads, part_stamps, to_roman
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"

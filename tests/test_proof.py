@@ -17,9 +17,9 @@ from reading import read_page
 from publish.build import ProofJob, build_pdf, prepare_proof, proof_pdf
 from publish.cache import Cache
 from publish.cli import main
-from publish.editorial import flag_chapter
 from publish.manuscript import load_book
-from publish.pdf_html import choose_scale
+from publish.pdf.html import choose_scale
+from publish.proof.flags import flag_chapter
 
 DATA = Path(__file__).parent / "data"
 FLAGS_BOOK = DATA / "proof-flags"

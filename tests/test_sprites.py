@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from publish import pdf as pdf_module
 from publish.manuscript import load_book
 from publish.model import Book
-from publish.pdf_engine import lay_out_here
-from publish.pdf_html import Locator, Stamp, sheet_html
-from publish.pdf_parts import SourceMap
-from publish.pdf_sprites import Run, SpriteError, SpritePlan, calibration_stamps, draw_sprites, plan_sprites, read_runs
+from publish.pdf import edition as pdf_module
+from publish.pdf.engine import lay_out_here
+from publish.pdf.html import Locator, Stamp, sheet_html
+from publish.pdf.parts import SourceMap
+from publish.pdf.sprites import Run, SpriteError, SpritePlan, calibration_stamps, draw_sprites, plan_sprites, read_runs
 
 DATA = Path(__file__).parent / "data"
 

@@ -4,13 +4,13 @@ Takes a ``Book``, the output path and the variant (``digital``: trim size, click
 ``print``: bleed and crop marks); writes the PDF atomically and returns the layout report as
 diagnostics. The one design decision: each part (front matter, every chapter, the Notes) is its
 own WeasyPrint document, so parts are laid out side by side in the engine's processes
-(``pdf_engine``). No page counter crosses from one document into another, so page numbers are
+(``pdf.edition.engine``). No page counter crosses from one document into another, so page numbers are
 data: the chapters and the Notes are laid out first, side by side, the Notes with an empty box
 for each "p. 23"; the chapters' page counts and the pages of the note references then give the
 contents and every number drawn over the pages (folios, the Notes' running heads, "p. 23"), set
-once each on sprite sheets (``pdf_sprites``). The parts are joined with pypdf (``pdf_join``).
+once each on sprite sheets (``pdf.edition.sprites``). The parts are joined with pypdf (``pdf.edition.join``).
 
-Steps (logged as "Step N - ..." at INFO on the ``publish.pdf`` logger): 1 the front matter, the
+Steps (logged as "Step N - ..." at INFO on the ``publish.pdf.edition`` logger): 1 the front matter, the
 chapters and the Notes, side by side → 2 page numbers → 3 the sprite sheets, while the join adds
 the parts' pages → 4 the layout report (a refused file stops here, before anything is written)
 → 5 join → 6 rename into place.
@@ -31,9 +31,9 @@ from publish.diagnostics import Diagnostic, PublishError, Severity, display_path
 from publish.model import Book, Chapter, Heading
 from publish.output import atomic_path
 from publish.paths import styles_dir
-from publish.pdf_cache import cached_subset
-from publish.pdf_engine import STYLESHEET, Engine, engine_size, layout_run, start_print_engine
-from publish.pdf_html import (
+from publish.pdf.cache import cached_subset
+from publish.pdf.engine import STYLESHEET, Engine, engine_size, layout_run, start_print_engine
+from publish.pdf.html import (
     BLEED_IN,
     ContentsEntry,
     Stamp,
@@ -43,7 +43,7 @@ from publish.pdf_html import (
     page_css,
     sheet_html,
 )
-from publish.pdf_join import (
+from publish.pdf.join import (
     JoinInput,
     Metadata,
     OutlineEntry,
@@ -53,7 +53,7 @@ from publish.pdf_join import (
     join_parts,
     read_part,
 )
-from publish.pdf_pages import (
+from publish.pdf.pages import (
     PagePlan,
     PartPages,
     body_starts,
@@ -65,8 +65,8 @@ from publish.pdf_pages import (
     plan_pages,
     reference_folios,
 )
-from publish.pdf_parts import PartJob, PartLayout, SourceMap
-from publish.pdf_sprites import Cell, calibration_stamps, plan_sprites, sheet_blocks
+from publish.pdf.parts import PartJob, PartLayout, SourceMap
+from publish.pdf.sprites import Cell, calibration_stamps, plan_sprites, sheet_blocks
 
 VARIANTS = ("digital", "print")
 SHEET_LINES = 200
@@ -381,8 +381,8 @@ def _link_place(book: Book, chapter: Chapter | None, target: str) -> tuple[str, 
 def _record_page_counts(book: Book, chapters: Sequence[PartLayout], settings: Settings, cache: Cache | None) -> None:
     """For ``publish proof``: each chapter's page count into the build cache, keyed by the chapter's
     Markdown and the print settings, so a proof finds its folios without laying out the chapters
-    before it (``pdf_proof_counts.record_page_counts``; nothing is stored without a cache)."""
+    before it (``pdf.edition.page_counts.record_page_counts``; nothing is stored without a cache)."""
     if cache is not None:
-        from publish.pdf_proof_counts import record_page_counts
+        from publish.pdf.page_counts import record_page_counts
 
         record_page_counts(book, settings, [part.page_count for part in chapters], cache)

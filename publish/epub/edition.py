@@ -5,10 +5,10 @@ without alt text, raw HTML that HTML5 forbids, links that lead nowhere). Errors 
 (a missing image, a page that is not XML) raise ``PublishError`` before anything is written, so
 the previous EPUB stays in place. Stages, each in its own module:
 
-1. media    (``epub_media``)    images, cover and fonts as package resources
-2. pages    (``epub_pages``)    every XHTML page from ``styles/templates/epub``, parsed and checked
-3. package  (``epub_package``)  ebooklib writes the package: metadata (``epub_metadata``), manifest,
-                                spine, nav, NCX; ``epub_zip`` re-packs its zip reproducibly
+1. media    (``epub.edition.media``)    images, cover and fonts as package resources
+2. pages    (``epub.edition.pages``)    every XHTML page from ``styles/templates/epub``, parsed and checked
+3. package  (``epub.edition.package``)  ebooklib writes the package: metadata (``epub.edition.metadata``), manifest,
+                                spine, nav, NCX; ``epub.edition.ocf`` re-packs its zip reproducibly
 4. write    (``output``)        temporary file, then rename
 
 ebooklib is imported only by the ``epub*`` modules: the model and the print edition never see it.
@@ -21,9 +21,9 @@ from pathlib import Path
 
 from publish.cache import Cache
 from publish.diagnostics import Diagnostic, PublishError, Severity
-from publish.epub_media import collect_media
-from publish.epub_package import package_epub
-from publish.epub_pages import render_pages
+from publish.epub.media import collect_media
+from publish.epub.package import package_epub
+from publish.epub.pages import render_pages
 from publish.model import Book
 from publish.output import write_atomic
 

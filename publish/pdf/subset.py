@@ -4,7 +4,7 @@ those glyphs, each at its original id.
 Takes the bytes of a TrueType or OpenType face and a set of glyph ids; returns the subset's
 bytes. HarfBuzz's subsetter (libharfbuzz-subset, the library WeasyPrint subsets with) takes a
 few milliseconds a face where fontTools takes a tenth of a second, and as long again to import;
-fontTools (``pdf_fonts.subset_font``) remains the fallback where the library is missing. The
+fontTools (``pdf.edition.fonts.subset_font``) remains the fallback where the library is missing. The
 ids are kept because the parts' text names glyphs by id (``Identity-H``).
 """
 

@@ -16,7 +16,7 @@ from publish.diagnostics import Diagnostic
 from publish.model import Book, Chapter
 from publish.output import write_atomic
 from publish.paths import styles_dir
-from publish.proof import Stamp
+from publish.proof.chapter import Stamp
 
 FACES = (
     ("EBGaramond-Regular.ttf", 400, "normal"),

@@ -1,14 +1,14 @@
 """The proof PDF of one chapter: the chapter as the book sets it, its notes, a stamp and the flags.
 
 Takes the book holding only the proofed chapter, the same chapter with its editorial flags
-marked (``proof.mark_flags``), every chapter source, the stamp's text, the target, the build
-cache and, optionally, an engine (``pdf_engine.start_print_engine``); writes the PDF atomically
+marked (``proof.chapter.mark_flags``), every chapter source, the stamp's text, the target, the build
+cache and, optionally, an engine (``pdf.edition.engine.start_print_engine``); writes the PDF atomically
 and returns the layout report of the proof's parts, worded with the book's folios.
 
 Folios are the full edition's: a chapter opens on the page that the page counts of all chapters
-before it give, read from the build cache (``pdf_proof_counts``). A count that is missing (a book
+before it give, read from the build cache (``pdf.edition.page_counts``). A count that is missing (a book
 never built, a chapter edited since) is laid out, in parallel, and recorded; it is never
-guessed. Where each flag falls comes from ``pdf_proof_flags``.
+guessed. Where each flag falls comes from ``proof.chapter.anchors``.
 
 The one design decision: the proof's pages are the book's. The chapter is laid out from the
 book's own HTML (so it is the very layout ``publish pdf`` caches), and laid out a second time,
@@ -20,7 +20,7 @@ page: a proof is short), in the places the book's sprite sheets put them, so the
 line and the layout report never sees them; the Notes are laid out beside the chapter, as in the
 book.
 
-WeasyPrint lays everything out in the engine's processes (``pdf_engine``), which import it as
+WeasyPrint lays everything out in the engine's processes (``pdf.edition.engine``), which import it as
 they start: ``publish proof`` starts them before it reads the chapter.
 """
 
@@ -43,12 +43,13 @@ from publish.diagnostics import Diagnostic, PublishError, Severity, display_path
 from publish.model import Book, Chapter
 from publish.output import atomic_path
 from publish.paths import styles_dir
-from publish.pdf import Settings, _chapter_job, _job, _notes_job, _settings
-from publish.pdf_cache import cached_subset
-from publish.pdf_engine import Engine, layout_run, proof_engine_size, start_print_engine
-from publish.pdf_html import Locator, Stamp, choose_scale
-from publish.pdf_join import JoinInput, Metadata, OutlineEntry, StampSet, join_parts
-from publish.pdf_pages import (
+from publish.pdf.cache import cached_subset
+from publish.pdf.edition import Settings, _chapter_job, _job, _notes_job, _settings
+from publish.pdf.engine import Engine, layout_run, proof_engine_size, start_print_engine
+from publish.pdf.html import Locator, Stamp, choose_scale
+from publish.pdf.join import JoinInput, Metadata, OutlineEntry, StampSet, join_parts
+from publish.pdf.page_counts import known_page_counts, render_before, store_page_count
+from publish.pdf.pages import (
     PagePlan,
     PartPages,
     body_starts,
@@ -58,9 +59,8 @@ from publish.pdf_pages import (
     part_stamps,
     reference_folios,
 )
-from publish.pdf_parts import PartJob, PartLayout, SourceMap
-from publish.pdf_proof_counts import known_page_counts, render_before, store_page_count
-from publish.pdf_proof_flags import FlagAnchor, anchor_flags
+from publish.pdf.parts import PartJob, PartLayout, SourceMap
+from publish.proof.anchors import FlagAnchor, anchor_flags
 from publish.render import ChapterSource, count_notes
 
 VARIANT = "digital"

@@ -1,7 +1,7 @@
 """Stamps from sprite sheets: every folio, Notes running head and page number drawn over the
 book's pages is set once, as a line of a sheet, and moved onto the pages that show it.
 
-Takes the book's stamps (``pdf_html.Stamp``, one per page of the book); gives the sheets to lay
+Takes the book's stamps (``pdf.edition.html.Stamp``, one per page of the book); gives the sheets to lay
 out (``plan_sprites``) and, from the content streams of the laid-out sheets, what each page of
 the book gets drawn over it (``draw_sprites``).
 
@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from publish.pdf_html import Locator, Stamp
+from publish.pdf.html import Locator, Stamp
 
 KINDS = ("folio", "head", "note", "contents")
 """What a line of a sheet can be: a folio, a Notes running head, a note's "p. N", a contents page."""

@@ -33,7 +33,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from publish.pdf_fonts import (
+from publish.pdf.fonts import (
     SharedFonts,
     embed_fonts,
     record_glyphs,
@@ -42,9 +42,9 @@ from publish.pdf_fonts import (
     share_fonts,
     subset_font,
 )
-from publish.pdf_pages import PagePlan
-from publish.pdf_parts import PX_TO_PT, PartLayout
-from publish.pdf_sprites import SpritePlan, draw_sprites
+from publish.pdf.pages import PagePlan
+from publish.pdf.parts import PX_TO_PT, PartLayout
+from publish.pdf.sprites import SpritePlan, draw_sprites
 
 # Links a reader may follow out of the book; anything else (file:, javascript:) is dropped.
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
@@ -81,7 +81,7 @@ class StampSet:
 
 @dataclass(frozen=True)
 class Sprites:
-    """Sprite sheets and what is drawn from them where (``pdf_sprites``)."""
+    """Sprite sheets and what is drawn from them where (``pdf.edition.sprites``)."""
 
     plan: SpritePlan
     sheets: Sequence[PartLayout]
@@ -239,7 +239,7 @@ def _draw_stamps(writer: PdfWriter, fonts: SharedFonts, stamps: StampSet, files:
 
 
 def _draw_sprites(writer: PdfWriter, fonts: SharedFonts, sprites: Sprites, files: Mapping[str, bytes]) -> None:
-    """Draw the stamps set on the sprite sheets over the pages that show them (``pdf_sprites``)."""
+    """Draw the stamps set on the sprite sheets over the pages that show them (``pdf.edition.sprites``)."""
     sheets = [PdfReader(io.BytesIO(layout.pdf)).pages for layout in sprites.sheets]
     for layout, pages in zip(sprites.sheets, sheets, strict=True):
         record_glyphs(fonts, layout.fonts, files)

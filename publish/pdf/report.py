@@ -16,8 +16,8 @@ from typing import Any
 
 from weasyprint.formatting_structure import boxes
 
-from publish.pdf_parts import LayoutProblem as LayoutProblem
-from publish.pdf_parts import SourceMap as SourceMap
+from publish.pdf.parts import LayoutProblem as LayoutProblem
+from publish.pdf.parts import SourceMap as SourceMap
 
 # Half a point: less than any visible overhang, more than rounding in the line breaker.
 TOLERANCE_PX = 0.7

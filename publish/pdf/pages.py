@@ -17,8 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from publish.model import Book
-from publish.pdf_html import Locator, Stamp, choose_scale, contents_page_id, locator_id, locator_text
-from publish.pdf_parts import PartLayout
+from publish.pdf.html import Locator, Stamp, choose_scale, contents_page_id, locator_id, locator_text
+from publish.pdf.parts import PartLayout
 
 _NOTE_ID = re.compile(r"^note-(\d+)$")
 

@@ -1,7 +1,7 @@
 """Cached part layouts: a part whose inputs have not changed is not laid out again.
 
 Takes a part job and the build cache; gives the job's key, reads and stores its layout
-(``pdf_engine.LayoutRun`` serves each part from here when every input of its layout is
+(``pdf.edition.engine.LayoutRun`` serves each part from here when every input of its layout is
 unchanged and lays out only the rest), and caches font subsets. The key covers the part's
 HTML, its page CSS, its source map (diagnostics name files), every file under styles/
 (stylesheet, templates, fonts), the bytes of each local file the HTML refers to (images), and
@@ -23,7 +23,7 @@ from urllib.request import url2pathname
 
 from publish.cache import Cache
 from publish.diagnostics import Diagnostic, Severity
-from publish.pdf_parts import FontUse, LayoutProblem, LinkSpot, PartJob, PartLayout
+from publish.pdf.parts import FontUse, LayoutProblem, LinkSpot, PartJob, PartLayout
 
 KIND = "layout"
 _REFERENCE = re.compile(r'\b(?:src|href)="([^"#][^"]*)"')
@@ -116,7 +116,7 @@ def layout_from_json(data: dict[str, Any], pdf: bytes) -> PartLayout:
 
 def cached_subset(cache: Cache | None) -> Callable[[bytes, set[int]], bytes]:
     """Font subsetting behind the cache: the same glyphs of the same face give the same bytes."""
-    from publish.pdf_fonts import subset_font
+    from publish.pdf.fonts import subset_font
 
     if cache is None:
         return subset_font

@@ -29,8 +29,8 @@ from pathlib import Path
 from publish.cache import Cache
 from publish.diagnostics import EngineError
 from publish.paths import styles_dir
-from publish.pdf_cache import digest_folder, layout_key, read_layout, store_layout
-from publish.pdf_parts import PartJob, PartLayout
+from publish.pdf.cache import digest_folder, layout_key, read_layout, store_layout
+from publish.pdf.parts import PartJob, PartLayout
 
 LOGGER = logging.getLogger("publish.pdf")
 STYLESHEET = "print.css"
@@ -143,7 +143,7 @@ class Channel:
 
 def _serve_first(channel: Channel, processes: int, stylesheet: Path) -> None:
     _end_with_parent()
-    from publish.pdf_layout import warm_up
+    from publish.pdf.layout import warm_up
 
     warm_up(stylesheet)
     context = multiprocessing.get_context("fork")
@@ -201,7 +201,7 @@ def proof_engine_size() -> int:
 
 def lay_out_here(jobs: Sequence[PartJob]) -> list[PartLayout]:
     """Lay out parts in this process (WeasyPrint imported now, not before)."""
-    from publish.pdf_layout import lay_out_parts
+    from publish.pdf.layout import lay_out_parts
 
     return lay_out_parts(jobs)
 
@@ -213,7 +213,7 @@ class LayoutRun:
     engine: Engine | None
     cache: Cache | None
     styles_digest: str
-    """``pdf_cache.digest_folder`` of styles/ (part of every key); empty without a cache."""
+    """``pdf.edition.cache.digest_folder`` of styles/ (part of every key); empty without a cache."""
 
     def start(self, jobs: Sequence[PartJob],
               on_layout: Callable[[int, PartLayout], None] | None = None) -> Callable[[], list[PartLayout]]:

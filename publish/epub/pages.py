@@ -16,9 +16,9 @@ from markupsafe import Markup, escape
 
 from publish.assemble import collect_ids, point_hrefs, template_environment
 from publish.diagnostics import Diagnostic, PublishError, display_path, error
-from publish.epub_labels import Labels, labels_for
-from publish.epub_media import Media, font_licence
-from publish.epub_xhtml import XHTML, Source, add_epub_types, conform, land_links, parse_page
+from publish.epub.media import Media, font_licence
+from publish.epub.xhtml import XHTML, Source, add_epub_types, conform, land_links, parse_page
+from publish.labels import Labels, labels_for
 from publish.model import Book, Chapter, Heading, Note
 
 TYPEFACE = "EB Garamond"

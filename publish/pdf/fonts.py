@@ -26,8 +26,8 @@ from pypdf.generic import (
     StreamObject,
 )
 
-from publish.pdf_parts import FontUse
-from publish.pdf_subset import DROPPED_TABLES, subsetter
+from publish.pdf.parts import FontUse
+from publish.pdf.subset import DROPPED_TABLES, subsetter
 
 
 @dataclass
@@ -119,7 +119,7 @@ def embed_fonts(fonts: SharedFonts) -> None:
 
 def subset_font(data: bytes, glyphs: set[int]) -> bytes:
     """``data`` (a face's file) with only ``glyphs``, each at its id: with HarfBuzz where it is
-    installed (``pdf_subset``), with fontTools otherwise."""
+    installed (``pdf.edition.subset``), with fontTools otherwise."""
     harfbuzz = subsetter()
     return harfbuzz(data, glyphs) if harfbuzz is not None else subset_with_fonttools(data, glyphs)
 

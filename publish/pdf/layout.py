@@ -31,15 +31,15 @@ from weasyprint.text.fonts import FontConfiguration, get_hb_object_data
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from publish.diagnostics import Diagnostic, error, warning
-from publish.pdf_footnotes import install as keep_footnotes
+from publish.pdf.footnotes import install as keep_footnotes
 
 # WeasyPrint reports positions in CSS pixels; PDF user space is in points.
-from publish.pdf_parts import PX_TO_PT as PX_TO_PT
-from publish.pdf_parts import FontUse as FontUse
-from publish.pdf_parts import LinkSpot as LinkSpot
-from publish.pdf_parts import PartJob as PartJob
-from publish.pdf_parts import PartLayout as PartLayout
-from publish.pdf_report import inspect_pages
+from publish.pdf.parts import PX_TO_PT as PX_TO_PT
+from publish.pdf.parts import FontUse as FontUse
+from publish.pdf.parts import LinkSpot as LinkSpot
+from publish.pdf.parts import PartJob as PartJob
+from publish.pdf.parts import PartLayout as PartLayout
+from publish.pdf.report import inspect_pages
 
 
 class RefusingFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no type hints

@@ -4,7 +4,7 @@ Takes the rendered pages and media; returns the EPUB's bytes. ebooklib builds th
 the navigation document (``toc`` with every sub-heading, and ``landmarks``), the NCX and the
 container; our pages go in as the bytes we serialised, never re-parsed by ebooklib. What ebooklib
 cannot express is added to its output afterwards, each piece with its reason (``_finish_opf``,
-``_finish_ncx``), and ``epub_zip`` re-packs the result so that the same book gives the same bytes.
+``_finish_ncx``), and ``epub.edition.ocf`` re-packs the result so that the same book gives the same bytes.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from lxml import etree
 
 from publish.config import CONFIG_NAME
 from publish.diagnostics import PublishError, display_path, error
-from publish.epub_media import Media, key_line
-from publish.epub_metadata import XML_LANG, modified_time, set_metadata
-from publish.epub_pages import Pages, TocEntry
-from publish.epub_xhtml import serialize
-from publish.epub_zip import write_package, zip_entries, zip_time
+from publish.epub.media import Media, key_line
+from publish.epub.metadata import XML_LANG, modified_time, set_metadata
+from publish.epub.ocf import write_package, zip_entries, zip_time
+from publish.epub.pages import Pages, TocEntry
+from publish.epub.xhtml import serialize
 from publish.model import Book
 from publish.paths import styles_dir
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from publish.epub_media import Media
+from publish.epub.media import Media
 from publish.model import Book
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

@@ -133,7 +133,7 @@ def read_cover(book: Book, cache: Cache | None = None) -> tuple[Resource, bool, 
         data = cached
     else:
         # Imported here: Pillow takes a tenth of a second to import and the cover as long to draw.
-        from publish.cover import render_cover
+        from publish.epub.cover import render_cover
 
         data = render_cover(config.title, config.subtitle, config.author, fonts)
         if cache:

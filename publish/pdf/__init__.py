@@ -1,0 +1,1 @@
+"""The PDF edition: a rendered ``Book`` → a typeset PDF (``edition.make_pdf``), laid out in parts by WeasyPrint."""
