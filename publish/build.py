@@ -1,30 +1,41 @@
-"""The recipe: the one place that calls the stages in order, for each command.
+"""The recipe: which stages run for each command, in what order, and the one place that starts
+the layout engine.
 
-Takes the book folder and output choices; returns where the edition was written and the
-diagnostics met. Stages: read book.toml and the chapters → render and number notes → (stop on
-errors) → write the edition atomically. Edition writers are imported only when used, so an EPUB
-build never pays for importing the PDF engine.
+Takes the book folder and the command's choices; returns what was written and the diagnostics.
+Every command first reads the book the one way ``publish check`` does (``read_book``: book.toml,
+the chapters, their rendering, the checks) and stops there on any error it reports, before
+anything is written. Then:
+
+- ``build_epub``:  the EPUB edition (``epub.edition.make_epub``) → written
+- ``build_pdf``:   engine started → book read → the PDF edition (``pdf.edition.make_pdf``) → the
+                   chapters' page counts kept for proofs (``pdf.page_counts``) → written
+- ``build_both``:  engine started → book read → EPUB → PDF → page counts → both written, or neither
+- ``proofing``:    engine started (for a PDF) → for each proof: the chapter read and checked, its
+                   flags (``proof.flags``) → the web page (``proof.html``) and/or the PDF (``proof.pdf``)
+
+The engine's first process imports WeasyPrint (half a second) while this one imports the stages
+and reads the book: so this module imports the heavy stages only inside its functions, after the
+engine has started. An EPUB build never imports the PDF stages.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import ExitStack, nullcontext
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from publish.cache import Cache
-from publish.config import CONFIG_NAME, load_config
 from publish.diagnostics import Diagnostic, PublishError, Severity, has_errors, merge
-from publish.manuscript import load_book, read_chapters, sort_diagnostics
-from publish.model import Book, Chapter
 from publish.output import atomic_path
-from publish.render import ChapterSource, count_notes, render_chapter
 
 if TYPE_CHECKING:
+    from publish.model import Book, Chapter
     from publish.pdf.engine import Engine
-    from publish.proof.chapter import Stamp
+    from publish.proof.chapter import Provenance
+    from publish.render import ChapterSource
 
 OUTPUT_DIR = Path("build")
 
@@ -42,69 +53,122 @@ def open_cache(enabled: bool = True) -> Cache | None:
 def check_book(book_dir: Path, cache: Cache | None = None) -> list[Diagnostic]:
     """``publish check``: every problem in the book, errors and warnings alike, in file order. The
     builds run exactly this (``read_book``), so what passes here builds."""
+    from publish.manuscript import load_book
+
     return load_book(book_dir, cache)[1]
 
 
 def read_book(book_dir: Path, cache: Cache | None = None, *, strict: bool = False) -> tuple[Book, list[Diagnostic]]:
-    """Step 1 - read, render and check the book; stop on any error ``check`` reports (and, when
-    ``strict``, on any warning), with every diagnostic, before anything is written."""
+    """Step 1 of every build - read, render and check the book; stop on any error ``check``
+    reports (and, when ``strict``, on any warning), with every diagnostic, before anything is
+    written."""
+    from publish.manuscript import load_book
+
     book, problems = load_book(book_dir, cache)
     if book is None or has_errors(problems, strict=strict):
         raise PublishError(problems)
     return book, problems
 
 
+def start_engine(kind: str, jobs: int | None = None, parts: int | None = None) -> AbstractContextManager[Engine | None]:
+    """The layout engine, for ``kind`` ``pdf`` (``jobs`` processes, or one per core, never more than
+    ``parts``) or ``proof`` (two to four); started before anything heavy is imported."""
+    from publish.pdf.engine import engine_size, proof_engine_size, start_print_engine
+
+    size = proof_engine_size() if kind == "proof" else engine_size(jobs, parts)
+    return start_print_engine(size)
+
+
 def build_epub(
     book_dir: Path, output: Path | None = None, *, cache: Cache | None = None, strict: bool = False,
 ) -> tuple[Path, list[Diagnostic]]:
     """The EPUB edition, written whole or not at all (nothing on an error, or a warning if ``strict``)."""
+    # 1 - the book, read and checked
     book, problems = read_book(book_dir, cache, strict=strict)
+    # 2 - the EPUB made in memory
     from publish.epub.edition import make_epub
 
-    target = output or default_output(f"{book.slug}.epub")
     data, found = make_epub(book, cache)
-    problems = commit(merge(problems, found), strict, {target: data})
-    return target, problems
+    # 3 - written, unless what was found stops it
+    target = output or default_output(f"{book.slug}.epub")
+    return target, commit(merge(problems, found), strict, {target: data})
 
 
 def build_pdf(
     book_dir: Path, output: Path | None = None, *, variant: str = "digital", cache: Cache | None = None,
-    jobs: int | None = None, engine: Engine | None = None, strict: bool = False,
+    jobs: int | None = None, strict: bool = False,
 ) -> tuple[Path, list[Diagnostic]]:
-    """The PDF edition, laid out in ``engine`` (``pdf.edition.engine.start_print_engine``) or, without
-    one, in ``jobs`` processes started here; written whole or not at all."""
-    from publish.pdf.engine import engine_size, start_print_engine
-
-    # The engine's processes import WeasyPrint and parse the stylesheet while this one imports
-    # the PDF stages and reads the book.
-    starting = start_print_engine(engine_size(jobs)) if engine is None else nullcontext(engine)
-    with starting as running:
-        from publish.pdf.edition import make_pdf
-
+    """The PDF edition, laid out in ``jobs`` processes (default: one per core); written whole or
+    not at all."""
+    # 1 - the engine, warming up while this process reads the book
+    with start_engine("pdf", jobs, parts_of(book_dir)) as engine:
+        # 2 - the book, read and checked
         book, problems = read_book(book_dir, cache, strict=strict)
-        target = output or default_output(f"{book.slug}.pdf")
-        data, found = make_pdf(book, variant=variant, cache=cache, workers=jobs, engine=running)
-    return target, commit(merge(problems, found), strict, {target: data})
+        # 3 - laid out, numbered and joined
+        typeset = _typeset(book, variant, cache, engine)
+    # 4 - written, unless what was found stops it
+    target = output or default_output(f"{book.slug}.pdf")
+    return target, commit(merge(problems, typeset.diagnostics), strict, {target: typeset.data})
 
 
 def build_both(
-    book_dir: Path, *, variant: str = "digital", cache: Cache | None = None, engine: Engine | None = None,
-    strict: bool = False,
+    book_dir: Path, *, variant: str = "digital", cache: Cache | None = None, strict: bool = False,
 ) -> tuple[list[Path], list[Diagnostic]]:
     """Both editions, or neither: each is made in full before either file is replaced."""
-    from publish.epub.edition import make_epub
-    from publish.pdf.engine import engine_size, start_print_engine
-
-    starting = start_print_engine(engine_size(None)) if engine is None else nullcontext(engine)
-    with starting as running:
-        from publish.pdf.edition import make_pdf
-
+    # 1 - the engine, warming up while the book is read and the EPUB made
+    with start_engine("pdf", None, parts_of(book_dir)) as engine:
+        # 2 - the book, read and checked once for both
         book, problems = read_book(book_dir, cache, strict=strict)
-        # The engine warms up while the EPUB is made.
+        # 3 - the EPUB
+        from publish.epub.edition import make_epub
+
         epub_data, epub_found = make_epub(book, cache)
-        pdf_data, pdf_found = make_pdf(book, variant=variant, cache=cache, engine=running)
-    targets = {default_output(f"{book.slug}.epub"): epub_data, default_output(f"{book.slug}.pdf"): pdf_data}
-    return list(targets), commit(merge(problems, epub_found, pdf_found), strict, targets)
+        # 4 - the PDF
+        typeset = _typeset(book, variant, cache, engine)
+    # 5 - both written, unless what either found stops them
+    targets = {default_output(f"{book.slug}.epub"): epub_data, default_output(f"{book.slug}.pdf"): typeset.data}
+    return list(targets), commit(merge(problems, epub_found, typeset.diagnostics), strict, targets)
+
+
+def build_print_html(
+    book_dir: Path, output: Path, *, variant: str = "digital", cache: Cache | None = None, strict: bool = False,
+) -> tuple[Path, list[Diagnostic]]:
+    """The whole book as one HTML document for WeasyPrint (the benchmarks' anchor)."""
+    book, problems = read_book(book_dir, cache, strict=strict)
+    from publish.pdf.edition import single_html
+
+    return output, commit(problems, strict, {output: single_html(book, variant).encode("utf-8")})
+
+
+def parts_of(book_dir: Path) -> int:
+    """How many parts the book will be laid out in, at most (front matter, chapters, Notes),
+    known before it is read: no more processes are started than there is work for."""
+    return 2 + sum(1 for _ in book_dir.glob("*.md")) + _listed_chapters(book_dir)
+
+
+def _listed_chapters(book_dir: Path) -> int:
+    try:
+        text = (book_dir / "book.toml").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return 0
+    return text.count(".md")
+
+
+@dataclass(frozen=True)
+class _Typeset:
+    data: bytes
+    diagnostics: list[Diagnostic]
+
+
+def _typeset(book: Book, variant: str, cache: Cache | None, engine: Engine | None) -> _Typeset:
+    """The PDF's bytes and report; each chapter's page count kept for later proofs."""
+    from publish.pdf.edition import make_pdf
+    from publish.pdf.page_counts import record_page_counts
+
+    typeset = make_pdf(book, variant=variant, cache=cache, engine=engine)
+    if cache is not None:
+        record_page_counts(book, typeset.settings, typeset.chapter_pages, cache)
+    return _Typeset(typeset.data, typeset.diagnostics)
 
 
 def commit(problems: list[Diagnostic], strict: bool, outputs: dict[Path, bytes]) -> list[Diagnostic]:
@@ -128,7 +192,7 @@ class ProofJob:
     chapter: Chapter
     """The chapter with its editorial flags marked in the text."""
     flags: list[Diagnostic]
-    stamp: Stamp
+    provenance: Provenance
     sources: list[ChapterSource]
     problems: list[Diagnostic]
 
@@ -143,8 +207,12 @@ def prepare_proof(book_dir: Path, argument: str, *, cache: Cache | None = None) 
     """
     # Imported here: the editions do not need the editorial flags a proof runs.
     from publish.check import chapter_ids, check_images, check_links
-    from publish.proof.chapter import choose_chapter, insert_flags, mark_flags, stamp_for
+    from publish.config import load_config
+    from publish.manuscript import read_chapters, sort_diagnostics
+    from publish.model import Book
+    from publish.proof.chapter import choose_chapter, insert_flags, mark_flags, provenance_of
     from publish.proof.flags import flag_chapter
+    from publish.render import render_chapter
 
     config, problems = load_config(book_dir)
     if config is None:
@@ -179,14 +247,17 @@ def prepare_proof(book_dir: Path, argument: str, *, cache: Cache | None = None) 
     flags = flag_chapter(chapter, chosen.shown)
     flagged_source = replace(chosen, text=insert_flags(chosen.text, flags))
     flagged = mark_flags(render(flagged_source, first_note)[0], flags)
-    stamp = stamp_for(chosen, dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    provenance = provenance_of(chosen, dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
     book = Book(root=book_dir, config=config, chapters=(chapter,))
-    return ProofJob(book=book, chapter=flagged, flags=flags, stamp=stamp, sources=sources, problems=problems)
+    return ProofJob(book=book, chapter=flagged, flags=flags, provenance=provenance, sources=sources,
+                    problems=problems)
 
 
 def cached_count_notes(text: str, language: str, cache: Cache | None) -> int:
     """``render.count_notes``, kept in the build cache: a proof counts the notes of every chapter
     before its own."""
+    from publish.render import count_notes
+
     if cache is None:
         return count_notes(text, language)
     key = cache.key("note-count", text, language)
@@ -198,25 +269,47 @@ def cached_count_notes(text: str, language: str, cache: Cache | None) -> int:
     return count
 
 
-def proof_html(job: ProofJob, target: Path, *, live_reload: bool = False) -> Path:
-    """Step 2 (web page) - the flagged chapter as a single page."""
-    from publish.proof.html import write_proof_html
+class Proofer:
+    """Proofs of chapters of one book, made one after another (``--watch``) with one engine."""
 
-    return write_proof_html(job.book, job.chapter, job.flags, job.stamp, target, live_reload=live_reload)
+    def __init__(self, book_dir: Path, cache: Cache | None, engine: Engine | None) -> None:
+        self.book_dir = book_dir
+        self.cache = cache
+        self.engine = engine
+
+    def proof(self, argument: str, *, html: Path | None, pdf: Path | None, live_reload: bool = False,
+              default_html: bool = False, default_pdf: bool = False) -> tuple[list[Path], list[Diagnostic]]:
+        """The chapter ``argument`` names: its web page and/or its PDF, at the paths given or, with
+        ``default_*``, at build/proof/NN-slug.html/.pdf. Returns what was written and the
+        problems and editorial flags."""
+        # 1 - the chapter, read and checked as the book numbers it; its flags
+        job = prepare_proof(self.book_dir, argument, cache=self.cache)
+        written = []
+        # 2 - the web page
+        if html is not None or default_html:
+            from publish.proof.html import write_proof_html
+
+            target = html or proof_output(job.chapter.stem, ".html")
+            written.append(write_proof_html(job.book, job.chapter, job.flags, job.provenance, target,
+                                            live_reload=live_reload))
+        # 3 - the PDF: the chapter as the book sets it, its folios the full edition's (the page
+        # counts of the chapters before it from the cache, or laid out and recorded now)
+        if pdf is not None or default_pdf:
+            from publish.proof.pdf import make_proof_pdf
+
+            target = pdf or proof_output(job.chapter.stem, ".pdf")
+            data = make_proof_pdf(job.book, job.chapter, job.sources, job.provenance.text, cache=self.cache,
+                                  engine=self.engine)
+            commit([], False, {target: data})
+            written.append(target)
+        return written, job.problems + job.flags
 
 
-def proof_pdf(job: ProofJob, target: Path, cache: Cache | None = None, engine: Engine | None = None) -> Path:
-    """Step 2 (PDF) - the chapter as the book sets it, with its notes, the stamp and the flags.
-
-    Its folios are the full edition's: the page counts of the chapters before it come from
-    ``cache`` (recorded by ``publish pdf``), or are laid out and recorded when missing. Laid out
-    in ``engine`` (``pdf.edition.engine.start_print_engine``), or in processes started for it. An error
-    (a file the book may not read) stops the proof; layout warnings are ``publish pdf``'s to report.
-    """
-    from publish.proof.pdf import write_proof_pdf
-
-    write_proof_pdf(job.book, job.chapter, job.sources, job.stamp.text, target, cache=cache, engine=engine)
-    return target
+@contextmanager
+def proofing(book_dir: Path, *, cache: Cache | None, pdf: bool) -> Iterator[Proofer]:
+    """A ``Proofer``, with an engine started for it when proofs are PDFs (a web page needs none)."""
+    with start_engine("proof") if pdf else nullcontext(None) as engine:
+        yield Proofer(book_dir, cache, engine)
 
 
 def proof_output(chapter_stem: str, suffix: str) -> Path:
@@ -225,6 +318,7 @@ def proof_output(chapter_stem: str, suffix: str) -> Path:
 
 def watched_paths(book_dir: Path) -> list[Path]:
     """What a proof depends on: the book's Markdown and book.toml, and the bundled styles."""
+    from publish.config import CONFIG_NAME
     from publish.paths import styles_dir
 
     paths = [book_dir / CONFIG_NAME, *sorted(book_dir.glob("*.md"))]

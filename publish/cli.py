@@ -13,9 +13,8 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import NoReturn, TextIO
 
 from publish import __version__
 from publish.diagnostics import (
@@ -27,9 +26,6 @@ from publish.diagnostics import (
     has_errors,
     summarize,
 )
-
-if TYPE_CHECKING:
-    from publish.pdf.engine import Engine
 
 DEFAULT_BOOK = Path("manuscript")
 
@@ -164,98 +160,67 @@ def progress() -> Iterator[None]:
         sys.stderr.write("\r\033[K")
 
 
-def start_pdf_engine(jobs: int | None) -> AbstractContextManager[Engine | None]:
-    """The PDF's layout processes, started before anything else is imported: they import
-    WeasyPrint (half a second) while this process imports the stages and reads the book."""
-    from publish.pdf.engine import engine_size, start_print_engine
-
-    return start_print_engine(engine_size(jobs))
-
-
 def run_pdf(args: argparse.Namespace) -> int:
+    from publish.build import build_pdf, build_print_html, open_cache
+
     if args.html_only:
-        from publish.build import open_cache, read_book
-        from publish.output import write_atomic
-        from publish.pdf.edition import single_html
-
-        book, diagnostics = read_book(book_folder(args.book), open_cache(args.cache), strict=args.strict)
-        write_atomic(args.html_only, single_html(book, args.variant).encode("utf-8"))
-        return report_written([args.html_only], diagnostics, strict=args.strict)
-    with progress(), start_pdf_engine(args.jobs) as engine:
-        from publish.build import build_pdf, open_cache
-
+        target, diagnostics = build_print_html(book_folder(args.book), args.html_only, variant=args.variant,
+                                               cache=open_cache(args.cache), strict=args.strict)
+        return report_written([target], diagnostics, strict=args.strict)
+    with progress():
         target, diagnostics = build_pdf(book_folder(args.book), args.output, variant=args.variant,
-                                        cache=open_cache(args.cache), jobs=args.jobs, engine=engine,
-                                        strict=args.strict)
+                                        cache=open_cache(args.cache), jobs=args.jobs, strict=args.strict)
     return report_written([target], diagnostics, strict=args.strict)
 
 
 def run_build(args: argparse.Namespace) -> int:
-    # The PDF's engine warms up while the EPUB is made.
-    with start_pdf_engine(None) as engine:
-        from publish.build import build_both, open_cache
+    from publish.build import build_both, open_cache
 
-        with progress():
-            targets, diagnostics = build_both(book_folder(args.book), variant=args.variant,
-                                              cache=open_cache(args.cache), engine=engine, strict=args.strict)
+    with progress():
+        targets, diagnostics = build_both(book_folder(args.book), variant=args.variant,
+                                          cache=open_cache(args.cache), strict=args.strict)
     return report_written(targets, diagnostics, strict=args.strict)
 
 
 def run_proof(args: argparse.Namespace) -> int:
-    from publish.pdf.engine import proof_engine_size, start_print_engine
-
-    # The PDF's layout processes start first: importing WeasyPrint takes them half a second,
-    # while this process reads and checks the chapter. A web page needs none.
-    starting = start_print_engine(proof_engine_size()) if not args.html else contextlib.nullcontext(None)
-    with starting as engine:
-        return proof_chapter(args, engine)
-
-
-def proof_chapter(args: argparse.Namespace, engine: Engine | None) -> int:
     from publish import build
     from publish.proof.chapter import ChapterChoiceError
 
     book_dir = book_folder(args.book)
+    html_target = args.output if args.html and args.output else None
+    pdf_target = args.output if not args.html and args.output else None
+    with build.proofing(book_dir, cache=build.open_cache(args.cache), pdf=not args.html) as proofer:
 
-    def make_proof() -> tuple[list[Path], list[Diagnostic]]:
+        def make_proof() -> tuple[list[Path], list[Diagnostic]]:
+            try:
+                return proofer.proof(args.chapter, html=html_target, pdf=pdf_target, live_reload=args.watch,
+                                     default_html=args.html or args.watch, default_pdf=not args.html)
+            except ChapterChoiceError as exc:
+                raise UsageError(str(exc)) from None
+
+        outputs, diagnostics = make_proof()
+        code = report_written(outputs, diagnostics, strict=False, stream=sys.stdout)
+        if not args.watch:
+            return code
+        from publish.proof.watch import watch
+
+        def again() -> None:
+            try:
+                report_written(*make_proof(), strict=False, stream=sys.stdout)
+            except PublishError as exc:
+                print_diagnostics(exc.diagnostics, stream=sys.stderr)
+            sys.stdout.flush()
+
+        def announce(message: str) -> None:
+            print(message, flush=True)
+
+        html_page = next(p for p in outputs if p.suffix == ".html")
         try:
-            job = build.prepare_proof(book_dir, args.chapter, cache=build.open_cache(args.cache))
-        except ChapterChoiceError as exc:
-            raise UsageError(str(exc)) from None
-        outputs = []
-        html_target = build.proof_output(job.chapter.stem, ".html")
-        if args.html and args.output:
-            html_target = args.output
-        if args.html or args.watch:
-            outputs.append(build.proof_html(job, html_target, live_reload=args.watch))
-        if not args.html:
-            pdf_target = args.output or build.proof_output(job.chapter.stem, ".pdf")
-            outputs.append(build.proof_pdf(job, pdf_target, build.open_cache(args.cache), engine))
-        return outputs, job.problems + job.flags
-
-    outputs, diagnostics = make_proof()
-    code = report_written(outputs, diagnostics, strict=False, stream=sys.stdout)
-    if not args.watch:
-        return code
-    from publish.proof.watch import watch
-
-    def again() -> None:
-        try:
-            report_written(*make_proof(), strict=False, stream=sys.stdout)
-        except PublishError as exc:
-            print_diagnostics(exc.diagnostics, stream=sys.stderr)
-        sys.stdout.flush()
-
-    def announce(message: str) -> None:
-        print(message, flush=True)
-
-    html_page = next(p for p in outputs if p.suffix == ".html")
-    try:
-        watch(html_page.parent, lambda: build.watched_paths(book_dir), again, port=args.port,
-              announce=announce, page=html_page.name)
-    except OSError as exc:
-        raise UsageError(f"cannot serve the proof page on port {args.port}: {exc.strerror}") from None
-    return 0
+            watch(html_page.parent, lambda: build.watched_paths(book_dir), again, port=args.port,
+                  announce=announce, page=html_page.name)
+        except OSError as exc:
+            raise UsageError(f"cannot serve the proof page on port {args.port}: {exc.strerror}") from None
+        return 0
 
 
 def report_written(

@@ -18,6 +18,7 @@ from publish.diagnostics import EngineError
 from publish.manuscript import load_book
 from publish.paths import styles_dir
 from publish.pdf import edition as pdf_module
+from publish.pdf import jobs
 from publish.pdf.engine import layout_run, start_print_engine
 from publish.pdf.pages import locator_digits
 from publish.pdf.parts import PartJob, PartLayout
@@ -28,8 +29,8 @@ DATA = Path(__file__).parent / "data"
 def chapter_job() -> PartJob:
     book, _ = load_book(DATA / "pdf-links")
     assert book is not None
-    settings = pdf_module._settings(book, "digital")
-    return pdf_module._chapter_job(book, book.chapters[0], settings)
+    settings = jobs.print_settings(book, "digital")
+    return jobs.chapter_job(book, book.chapters[0], settings)
 
 
 def alive(pid: int) -> bool:

@@ -245,14 +245,14 @@ def test_the_layout_report_finds_a_note_number_wider_than_its_column(tmp_path: P
     from dataclasses import replace
 
     from publish.manuscript import load_book
-    from publish.pdf import edition as pdf_module
+    from publish.pdf import jobs
     from publish.pdf.layout import lay_out_parts
     from publish.pdf.pages import locator_digits
 
     book, _ = load_book(thousand_notes(tmp_path / "book"))
     assert book is not None
-    settings = pdf_module._settings(book, "digital")
-    job = pdf_module._notes_job(book, locator_digits([c.source for c in book.chapters], book.config.trim), settings)
+    settings = jobs.print_settings(book, "digital")
+    job = jobs.notes_job(book, locator_digits([c.source for c in book.chapters], book.config.trim), settings)
     narrow = ".note-number { width: 1.9em !important; margin-left: -1.9em !important; padding-right: 0 !important; }"
     [layout] = lay_out_parts([replace(job, page_css=settings.page_css + narrow)])
     wide = sorted({p.message.split(" is ")[0] for p in layout.problems if p.code == "layout-note-number"})

@@ -21,7 +21,7 @@ from publish.build import build_pdf
 from publish.diagnostics import Diagnostic, PublishError
 from publish.manuscript import load_book
 from publish.model import Book
-from publish.pdf import edition as pdf_module
+from publish.pdf import jobs
 from publish.pdf.edition import write_pdf
 from publish.pdf.html import ZWSP, choose_scale, print_markup, short_title
 from publish.pdf.layout import lay_out_parts
@@ -396,17 +396,17 @@ def test_layout_report_finds_widows_orphans_and_stranded_headings() -> None:
     assert book is not None
     scale = choose_scale(book.config.trim)
     lines = int((book.config.trim[1] - scale.top_in - scale.bottom_in) * 72 / scale.leading_pt)
-    settings = pdf_module._settings(book, "digital")
+    settings = jobs.print_settings(book, "digital")
     loose = "p { orphans: 1; widows: 1; } h2 { break-after: auto; page-break-after: auto; }"
     words = "A sentence that fills the line with ordinary words, and then some more of them. " * 5
-    jobs = []
+    laid = []
     for shift in range(lines):
         body = (f'<div style="height: {shift * scale.leading_pt}pt"></div>'
                 f"<p>{words}</p><h2>A heading</h2><p>{words}</p><p>{words}</p>")
         chapter = replace(book.chapters[0], html=body, notes=())
-        job = pdf_module._chapter_job(book, chapter, settings)
-        jobs.append(replace(job, page_css=settings.page_css + loose))
-    found = {problem.code for layout in lay_out_parts(jobs) for problem in layout.problems}
+        job = jobs.chapter_job(book, chapter, settings)
+        laid.append(replace(job, page_css=settings.page_css + loose))
+    found = {problem.code for layout in lay_out_parts(laid) for problem in layout.problems}
     assert {"layout-orphan", "layout-widow", "layout-stranded-heading"} <= found
 
 

@@ -14,7 +14,7 @@ from lxml import html
 from pypdf import PdfReader
 from reading import read_page
 
-from publish.build import ProofJob, build_pdf, prepare_proof, proof_pdf
+from publish.build import ProofJob, build_pdf, prepare_proof, proofing
 from publish.cache import Cache
 from publish.cli import main
 from publish.manuscript import load_book
@@ -145,7 +145,7 @@ class Proof(Typeset):
         """What the proof adds to a page: its stamp and the flag labels ("tk (l. 9)")."""
         labels = re.findall(r'<span class="flag-text">([^<]*)</span>',
                             self.job.chapter.html + "".join(n.html for n in self.job.chapter.notes))
-        return [self.job.stamp.text, *labels]
+        return [self.job.provenance.text, *labels]
 
     def book_text(self, index: int) -> str:
         """The page's text without the proof's marks, spaces left out (labels break across lines)."""
@@ -166,7 +166,9 @@ def typeset_book(book_dir: Path, out: Path, cache: Cache | None) -> Typeset:
 
 def typeset_proof(book_dir: Path, chapter: str, out: Path, cache: Cache | None) -> Proof:
     job = prepare_proof(book_dir, chapter)
-    return Proof(PdfReader(proof_pdf(job, out, cache)), out, job)
+    with proofing(book_dir, cache=cache, pdf=True) as proofer:
+        [written], _ = proofer.proof(chapter, html=None, pdf=out)
+    return Proof(PdfReader(written), out, job)
 
 
 def runs(typeset: Typeset, index: int) -> list[tuple[str, float]]:
@@ -243,7 +245,7 @@ def test_proof_pages_are_the_books_pages(built: tuple[Typeset, Proof]) -> None:
 
 def test_proof_stamps_every_page(built: tuple[Typeset, Proof]) -> None:
     _, proof = built
-    stamp = proof.job.stamp.text
+    stamp = proof.job.provenance.text
     assert stamp.startswith("PROOF · 07-belarus-tatarstan.md · ")
     assert re.search(r" · (git [0-9a-f]+( \+ uncommitted changes)?|not under git)$", stamp)
     for index in range(len(proof.labels)):

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from publish.manuscript import load_book
 from publish.model import Book
-from publish.pdf import edition as pdf_module
+from publish.pdf import jobs
 from publish.pdf.engine import lay_out_here
 from publish.pdf.html import Locator, Stamp, sheet_html
 from publish.pdf.parts import SourceMap
@@ -30,8 +30,8 @@ def book() -> Book:
 
 
 def page_contents(book: Book, html: str) -> list[bytes]:
-    settings = pdf_module._settings(book, "digital")
-    [layout] = lay_out_here([pdf_module._job("sheet", html, settings, SourceMap("sheet"), inspect=False)])
+    settings = jobs.print_settings(book, "digital")
+    [layout] = lay_out_here([jobs.part_job("sheet", html, settings, SourceMap("sheet"), inspect=False)])
     contents = []
     for page in PdfReader(io.BytesIO(layout.pdf)).pages:
         content = page["/Contents"].get_object()
@@ -46,8 +46,8 @@ def stamp_pages(book: Book, stamps: Sequence[Stamp]) -> list[bytes]:
 
 def sprite_pages(book: Book, plan: SpritePlan) -> dict[int, bytes]:
     """The stamps drawn from sprite sheets: what each page of the book gets."""
-    settings = pdf_module._settings(book, "digital")
-    sheets = [page_contents(book, pdf_module._sheet_job(book, n, cells, settings).html)
+    settings = jobs.print_settings(book, "digital")
+    sheets = [page_contents(book, jobs.sheet_job(book, n, cells, settings).html)
               for n, cells in enumerate(plan.sheets)]
     return {page: drawn.data for page, drawn in draw_sprites(plan, sheets).items()}
 
@@ -86,9 +86,9 @@ def test_a_sheet_longer_than_its_page_still_places_every_line(book: Book) -> Non
     plan = plan_sprites(stamps, 2000)
     assert len(plan.sheets) == 1
     drawn = sprite_pages(book, plan)
-    settings = pdf_module._settings(book, "digital")
+    settings = jobs.print_settings(book, "digital")
     [sheet] = plan.sheets
-    html = pdf_module._sheet_job(book, 0, sheet, settings).html
+    html = jobs.sheet_job(book, 0, sheet, settings).html
     assert len(page_contents(book, html)) > len(calibration_stamps()) + 1, "the sheet should need two pages"
     # The last folios come from the sheet's second page; a recto and a verso, laid out directly.
     direct = stamp_pages(book, [stamps[1396], stamps[1397]])
@@ -100,8 +100,8 @@ def test_a_sheet_longer_than_its_page_still_places_every_line(book: Book) -> Non
 
 def test_a_sheet_missing_a_line_is_refused(book: Book) -> None:
     plan = plan_sprites(STAMPS[:2], 600)
-    settings = pdf_module._settings(book, "digital")
-    [pages] = [page_contents(book, pdf_module._sheet_job(book, 0, cells, settings).html) for cells in plan.sheets]
+    settings = jobs.print_settings(book, "digital")
+    [pages] = [page_contents(book, jobs.sheet_job(book, 0, cells, settings).html) for cells in plan.sheets]
     last = pages[-1]
     # Drop the last run of text, as a sheet laid out with a line too few would be.
     cut = last[: last.rindex(b"1 0 0 -1 ")] + b"ET\nQ\n"

@@ -18,7 +18,6 @@ the parts' pages → 4 the layout report (a refused file stops here, before anyt
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -32,7 +31,7 @@ from publish.model import Book, Chapter, Heading
 from publish.output import atomic_path
 from publish.paths import styles_dir
 from publish.pdf.cache import cached_subset
-from publish.pdf.engine import STYLESHEET, Engine, engine_size, layout_run, start_print_engine
+from publish.pdf.engine import Engine, layout_run
 from publish.pdf.html import (
     BLEED_IN,
     ContentsEntry,
@@ -40,9 +39,8 @@ from publish.pdf.html import (
     chapter_html,
     front_html,
     notes_html,
-    page_css,
-    sheet_html,
 )
+from publish.pdf.jobs import Settings, chapter_job, front_job, notes_job, print_settings, sheet_job
 from publish.pdf.join import (
     JoinInput,
     Metadata,
@@ -55,18 +53,18 @@ from publish.pdf.join import (
 )
 from publish.pdf.pages import (
     PagePlan,
-    PartPages,
     body_starts,
     contents_locators,
     locator_digits,
     note_locators,
     notes_heads,
+    part_pages,
     part_stamps,
     plan_pages,
     reference_folios,
 )
-from publish.pdf.parts import PartJob, PartLayout, SourceMap
-from publish.pdf.sprites import Cell, calibration_stamps, plan_sprites, sheet_blocks
+from publish.pdf.parts import PartLayout
+from publish.pdf.sprites import plan_sprites
 
 VARIANTS = ("digital", "print")
 SHEET_LINES = 200
@@ -75,17 +73,6 @@ small enough that a long book's sheets are shared among the processes."""
 # Progress, WeasyPrint-style: "Step N - ..." at INFO; silent unless a caller configures logging.
 LOGGER = logging.getLogger("publish.pdf")
 
-
-@dataclass(frozen=True)
-class Settings:
-    """What every part's job shares."""
-
-    stylesheet: Path
-    page_css: str
-    base_url: str
-    roots: tuple[Path, ...]
-    font_files: dict[str, bytes]
-    """Bundled font files by SHA-256."""
 
 
 @dataclass(frozen=True)
@@ -102,57 +89,56 @@ class Numbers:
     """A stamp for every page of the chapters, the padding pages included."""
 
 
-def write_pdf(
-    book: Book, target: Path, *, variant: str, cache: Cache | None = None, workers: int | None = None,
-    engine: Engine | None = None,
-) -> list[Diagnostic]:
-    """Typeset ``book`` into ``target`` (``make_pdf``), written whole or not at all."""
-    data, diagnostics = make_pdf(book, variant=variant, cache=cache, workers=workers, engine=engine)
+@dataclass(frozen=True)
+class Typeset:
+    """The PDF edition made in memory."""
+
+    data: bytes
+    diagnostics: list[Diagnostic]
+    """The layout report (warnings) and what the layout engine said."""
+    settings: Settings
+    chapter_pages: tuple[int, ...]
+    """Each chapter's page count as laid out (for proofs: ``page_counts``)."""
+
+
+def write_pdf(book: Book, target: Path, *, variant: str, cache: Cache | None = None) -> list[Diagnostic]:
+    """Typeset ``book`` in this process and write it (for tests and tools; the commands go
+    through the recipe, ``build``)."""
+    typeset = make_pdf(book, variant=variant, cache=cache)
     with atomic_path(target) as temporary:
-        temporary.write_bytes(data)
-    LOGGER.info("Step 6 - wrote %s", target)
-    return diagnostics
+        temporary.write_bytes(typeset.data)
+    return typeset.diagnostics
 
 
-def make_pdf(
-    book: Book, *, variant: str, cache: Cache | None = None, workers: int | None = None,
-    engine: Engine | None = None,
-) -> tuple[bytes, list[Diagnostic]]:
-    """Typeset ``book``, laying out in ``engine`` (``start_engine``) or, without one, in
-    ``workers`` processes started here (default: one per core; 1: this process); the PDF's bytes
-    and the layout report."""
+def make_pdf(book: Book, *, variant: str, cache: Cache | None = None, engine: Engine | None = None) -> Typeset:
+    """Typeset ``book``, laying out in ``engine``'s processes (or this one without an engine)."""
     if variant not in VARIANTS:
         raise ValueError(f"unknown PDF variant {variant!r}")
-    processes = engine_size(workers, len(book.chapters) + 1)
-    if engine is None and processes > 1:
-        with start_print_engine(processes) as own:
-            return make_pdf(book, variant=variant, cache=cache, engine=own)
-    settings = _settings(book, variant)
+    settings = print_settings(book, variant)
     run = layout_run(engine, cache, styles_dir())
     with_notes = book.config.notes == "book" and bool(book.notes)
     digits = locator_digits([chapter.source for chapter in book.chapters], book.config.trim)
     LOGGER.info("Step 1 - laying out the front matter, %d chapters and the notes", len(book.chapters))
-    notes_job = [_notes_job(book, digits, settings)] if with_notes else []
+    notes_jobs = [notes_job(book, digits, settings)] if with_notes else []
     # Each part's PDF is parsed as soon as it is laid out (or found in the cache), while the
     # processes lay out the others: the join then only copies pages.
     read: dict[int, ReadPart] = {}
-    laid = run.run([_front_job(book, _contents(book, with_notes), settings),
-                    *(_chapter_job(book, chapter, settings) for chapter in book.chapters), *notes_job],
+    laid = run.run([front_job(book, _contents(book, with_notes), settings),
+                    *(chapter_job(book, chapter, settings) for chapter in book.chapters), *notes_jobs],
                    lambda index, layout: read.__setitem__(index, read_part(layout)))
     front, chapters, back = laid[0], laid[1 : len(book.chapters) + 1], laid[len(book.chapters) + 1 :]
     LOGGER.info("Step 2 - resolving page numbers")
     numbers = _number_pages(chapters)
-    _record_page_counts(book, chapters, settings, cache)
     if back and len(max(numbers.references.values(), key=len, default="")) > digits:
         # Rare: the estimate of the book's length fell short of a page number's digits.
-        back = run.run([_notes_job(book, len(max(numbers.references.values(), key=len)), settings)])
+        back = run.run([notes_job(book, len(max(numbers.references.values(), key=len)), settings)])
     parts = [front, *chapters, *back]
-    plan = plan_pages([_pages(part) for part in parts])
+    plan = plan_pages([part_pages(part) for part in parts])
     LOGGER.info("Step 3 - laying out the folios, running heads and page numbers drawn over the pages")
     all_stamps = (_front_stamps(book, front, numbers, chapters) + numbers.folios
                   + (_notes_stamps(book, back[0], numbers) if back else []))
     sprites = plan_sprites(all_stamps, SHEET_LINES)
-    sheets_wait = run.start([_sheet_job(book, n, cells, settings) for n, cells in enumerate(sprites.sheets)])
+    sheets_wait = run.start([sheet_job(book, n, cells, settings) for n, cells in enumerate(sprites.sheets)])
     # The parts' pages go into the joined PDF meanwhile: this process would only wait.
     begun = begin_join(parts, settings.font_files, cached_subset(cache), read)
     sheets = sheets_wait()
@@ -167,11 +153,11 @@ def make_pdf(
         metadata=_metadata(book), variant=variant, bleed_px=BLEED_IN * 96 if variant == "print" else 0.0,
         font_files=settings.font_files, subset=begun.fonts.subset, sprites=Sprites(sprites, sheets),
     ), begun)
-    return data, diagnostics
+    return Typeset(data, diagnostics, settings, tuple(part.page_count for part in chapters))
 
 
 def _number_pages(chapters: Sequence[PartLayout]) -> Numbers:
-    pages = [_pages(part) for part in chapters]
+    pages = [part_pages(part) for part in chapters]
     openings = body_starts([part.page_count for part in chapters])
     first = {part.name: folio for part, folio in zip(chapters, openings, strict=True)}
     return Numbers(
@@ -186,7 +172,7 @@ def _notes_stamps(book: Book, notes: PartLayout, numbers: Numbers) -> list[Stamp
     """The Notes' folios, running heads (which pages their notes refer to) and each note's "p. N"."""
     note_pages = {note.number: int(numbers.references[note.ref_ids[0]]) for note in book.notes
                   if note.ref_ids and note.ref_ids[0] in numbers.references}
-    pages = _pages(notes)
+    pages = part_pages(notes)
     stamps = part_stamps(pages, numbers.notes_folio, notes_heads(pages.ids, note_pages))
     locators = note_locators(book, notes, numbers.references)
     return [replace(stamp, locators=locators.get(page, ())) for page, stamp in enumerate(stamps)]
@@ -212,7 +198,7 @@ def single_html(book: Book, variant: str) -> str:
     For benchmarks only (the anchor that parallel layout is measured against): page numbers are
     placeholders, since no layout has happened yet, which changes nothing in the cost of layout.
     """
-    settings = _settings(book, variant)
+    settings = print_settings(book, variant)
     css = settings.stylesheet.read_text(encoding="utf-8").replace(
         'url("fonts/', f'url("{settings.stylesheet.parent.resolve().as_uri()}/fonts/')
     parts = [front_html(book, _contents(book, True)),
@@ -223,60 +209,6 @@ def single_html(book: Book, variant: str) -> str:
                      .rsplit("</body>", 1)[0] + "</div>" for part in parts)
     head = parts[0].split("<body", 1)[0].replace("</head>", f"<style>{css}\n{settings.page_css}</style></head>")
     return f"{head}<body>{bodies}</body></html>"
-
-
-def _pages(part: PartLayout) -> PartPages:
-    return PartPages(part.name, part.page_count, part.blank, part.ids)
-
-
-def _settings(book: Book, variant: str) -> Settings:
-    styles = styles_dir()
-    font_files = {}
-    for path in sorted((styles / "fonts").glob("*.ttf")):
-        data = path.read_bytes()
-        font_files[hashlib.sha256(data).hexdigest()] = data
-    return Settings(
-        stylesheet=styles / STYLESHEET, page_css=page_css(book.config, variant),
-        base_url=book.root.resolve().as_uri() + "/", roots=(book.root.resolve(), styles.resolve()),
-        font_files=font_files,
-    )
-
-
-def _job(name: str, html: str, settings: Settings, source: SourceMap, *, inspect: bool = True) -> PartJob:
-    return PartJob(
-        name=name, html=html, stylesheet=settings.stylesheet, page_css=settings.page_css,
-        base_url=settings.base_url, roots=settings.roots, source=source, inspect=inspect,
-        bundled_fonts=frozenset(settings.font_files),
-    )
-
-
-def _chapter_job(book: Book, chapter: Chapter, settings: Settings) -> PartJob:
-    shown = display_path(chapter.path)
-    places = {heading.id: (shown, heading.line) for heading in chapter.headings}
-    places |= {note.id: (shown, note.line) for note in chapter.notes}
-    title_line = next((n for n, line in enumerate(chapter.source.split("\n"), 1) if line.startswith("#")), 1)
-    places[f"{chapter.id}-title"] = (shown, title_line)
-    return _job(chapter.id, chapter_html(book, chapter), settings, SourceMap(shown, chapter.source, places))
-
-
-def _sheet_job(book: Book, number: int, cells: Sequence[Cell], settings: Settings) -> PartJob:
-    """A sprite sheet; the first opens with the stamp pages the others are calibrated by."""
-    html = sheet_html(book, calibration_stamps() if number == 0 else [], sheet_blocks(cells))
-    return _job(f"stamps-{number + 1}", html, settings, SourceMap(display_path(book.root)), inspect=False)
-
-
-def _front_job(book: Book, entries: list[ContentsEntry], settings: Settings) -> PartJob:
-    return _job("front", front_html(book, entries), settings, SourceMap(display_path(book.root / "book.toml")))
-
-
-def _notes_job(book: Book, digits: int, settings: Settings) -> PartJob:
-    places = {}
-    for chapter in book.chapters:
-        shown = display_path(chapter.path)
-        places[f"notes-{chapter.id}"] = (shown, 1)
-        places |= {note.id: (shown, note.line) for note in chapter.notes}
-    source = SourceMap(display_path(book.root), "", places)
-    return _job("notes", notes_html(book, digits), settings, source)
 
 
 def _contents(book: Book, with_notes: bool) -> list[ContentsEntry]:
@@ -376,13 +308,3 @@ def _link_place(book: Book, chapter: Chapter | None, target: str) -> tuple[str, 
     fragment = target.split("-", 1)[1] if target.startswith(chapter.id + "-") else target
     index = chapter.source.find("#" + fragment)
     return display_path(chapter.path), chapter.source.count("\n", 0, index) + 1 if index >= 0 else 0
-
-
-def _record_page_counts(book: Book, chapters: Sequence[PartLayout], settings: Settings, cache: Cache | None) -> None:
-    """For ``publish proof``: each chapter's page count into the build cache, keyed by the chapter's
-    Markdown and the print settings, so a proof finds its folios without laying out the chapters
-    before it (``pdf.edition.page_counts.record_page_counts``; nothing is stored without a cache)."""
-    if cache is not None:
-        from publish.pdf.page_counts import record_page_counts
-
-        record_page_counts(book, settings, [part.page_count for part in chapters], cache)

@@ -19,7 +19,7 @@ from publish.diagnostics import display_path
 from publish.model import Book, Chapter
 from publish.paths import styles_dir
 from publish.pdf.cache import digest_folder
-from publish.pdf.edition import Settings
+from publish.pdf.jobs import Settings
 from publish.render import ChapterSource, count_notes, render_chapter
 
 KIND = "pages"

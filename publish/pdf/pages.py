@@ -52,6 +52,11 @@ class PagePlan:
         return str(index - self.front_count + 1)
 
 
+def part_pages(part: PartLayout) -> PartPages:
+    """What the page plan needs from a laid-out part."""
+    return PartPages(part.name, part.page_count, part.blank, part.ids)
+
+
 def body_starts(counts: Sequence[int]) -> list[int]:
     """Arabic page number each body part opens on, given the page counts of the parts."""
     starts, page = [], 1

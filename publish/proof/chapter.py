@@ -28,7 +28,7 @@ class ChapterChoiceError(Exception):
 
 
 @dataclass(frozen=True)
-class Stamp:
+class Provenance:
     """What the proof's margin says about its origin."""
 
     source: str
@@ -112,8 +112,8 @@ def mark_flags(chapter: Chapter, flags: list[Diagnostic]) -> Chapter:
                    source=strip(chapter.source), notes=notes)
 
 
-def stamp_for(source: ChapterSource, date: str) -> Stamp:
-    return Stamp(source=source.path.name, date=date, revision=revision_of(source.path))
+def provenance_of(source: ChapterSource, date: str) -> Provenance:
+    return Provenance(source=source.path.name, date=date, revision=revision_of(source.path))
 
 
 def revision_of(path: Path) -> str:

@@ -16,7 +16,7 @@ from publish.diagnostics import Diagnostic
 from publish.model import Book, Chapter
 from publish.output import write_atomic
 from publish.paths import styles_dir
-from publish.proof.chapter import Stamp
+from publish.proof.chapter import Provenance
 
 FACES = (
     ("EBGaramond-Regular.ttf", 400, "normal"),
@@ -27,7 +27,7 @@ FACES = (
 
 
 def write_proof_html(
-    book: Book, chapter: Chapter, flags: list[Diagnostic], stamp: Stamp, target: Path, *, live_reload: bool,
+    book: Book, chapter: Chapter, flags: list[Diagnostic], stamp: Provenance, target: Path, *, live_reload: bool,
 ) -> Path:
     styles = styles_dir()
     page = template_environment().get_template("proof/chapter.html").render(

@@ -34,29 +34,28 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from importlib.metadata import version
-from pathlib import Path
 
 from publish import __version__
 from publish.assemble import template_environment
 from publish.cache import Cache
 from publish.diagnostics import Diagnostic, PublishError, Severity, display_path, warning
 from publish.model import Book, Chapter
-from publish.output import atomic_path
 from publish.paths import styles_dir
 from publish.pdf.cache import cached_subset
-from publish.pdf.edition import Settings, _chapter_job, _job, _notes_job, _settings
-from publish.pdf.engine import Engine, layout_run, proof_engine_size, start_print_engine
+from publish.pdf.engine import Engine, layout_run
 from publish.pdf.html import Locator, Stamp, choose_scale
+from publish.pdf.jobs import Settings, chapter_job, notes_job, part_job, print_settings
 from publish.pdf.join import JoinInput, Metadata, OutlineEntry, StampSet, join_parts
 from publish.pdf.page_counts import known_page_counts, render_before, store_page_count
 from publish.pdf.pages import (
-    PagePlan,
     PartPages,
     body_starts,
     locator_digits,
     note_locators,
     notes_heads,
+    part_pages,
     part_stamps,
+    plan_pages,
     reference_folios,
 )
 from publish.pdf.parts import PartJob, PartLayout, SourceMap
@@ -107,16 +106,14 @@ class ProofPage:
     """The "p. N" of the notes on a page of the Notes."""
 
 
-def write_proof_pdf(
-    book: Book, flagged: Chapter, sources: Sequence[ChapterSource], stamp: str, target: Path,
+def make_proof_pdf(
+    book: Book, flagged: Chapter, sources: Sequence[ChapterSource], stamp: str,
     *, cache: Cache | None = None, engine: Engine | None = None,
-) -> list[Diagnostic]:
-    """Typeset the proof of ``book``'s one chapter into ``target``; the layout report is returned."""
-    if engine is None and proof_engine_size() > 1:
-        with start_print_engine(proof_engine_size()) as own:
-            return write_proof_pdf(book, flagged, sources, stamp, target, cache=cache, engine=own)
+) -> bytes:
+    """The proof of ``book``'s one chapter, laid out in ``engine`` (or this process). A file the
+    book may not read stops it; layout warnings are ``publish pdf``'s to report."""
     chapter = book.chapters[0]
-    settings = _settings(book, VARIANT)
+    settings = print_settings(book, VARIANT)
     anchored, anchors = anchor_flags(chapter, flagged)
     proof_book = replace(book, chapters=(anchored,))
     styles = styles_dir()
@@ -124,15 +121,15 @@ def write_proof_pdf(
     # Step 1 - the chapter as the book has it; with its flags' anchors, beside it, when there are
     # flags in it; and the chapters before it whose page counts are not known yet.
     css = settings.page_css + proof_css(book) + (styles / PROOF_CSS).read_text(encoding="utf-8")
-    flagged_job = replace(_chapter_job(proof_book, anchored, settings), name=f"{chapter.id}-flags", page_css=css)
+    flagged_job = replace(chapter_job(proof_book, anchored, settings), name=f"{chapter.id}-flags", page_css=css)
     in_chapter = any(f'id="{anchor_id}"' in flagged_job.html for anchor_id in anchors)
     counts, keys, missing = known_page_counts(book, sources, settings, cache)
-    earlier = run.start([_chapter_job(book, rendered, settings) for rendered in render_before(book, sources, missing)])
-    plain = run.start([_chapter_job(book, chapter, settings)])
+    earlier = run.start([chapter_job(book, rendered, settings) for rendered in render_before(book, sources, missing)])
+    plain = run.start([chapter_job(book, chapter, settings)])
     with_flags = run.start([flagged_job]) if in_chapter else None
     # The notes, beside the chapter: each "p. 84" is an empty box, drawn over in step 3.
     with_notes = book.config.notes == "book" and bool(chapter.notes)
-    notes = run.start([_notes_job(proof_book, locator_digits([s.text for s in sources], book.config.trim),
+    notes = run.start([notes_job(proof_book, locator_digits([s.text for s in sources], book.config.trim),
                                   settings)]) if with_notes else None
     for index, part in zip(missing, earlier(), strict=True):
         counts[index] = part.page_count
@@ -150,8 +147,8 @@ def write_proof_pdf(
     # Step 3 - folios, running heads, the stamp and the flags, drawn over every page.
     pages = proof_pages(proof_book, parts, opening, refs, anchors, with_flags()[0] if with_flags else layout)
     [stamps] = run.start([_proof_stamps_job(proof_book, pages, stamp, settings, css)])()
-    starts = _starts(parts)
-    plan = PagePlan(front_count=0, starts=starts, total=len(pages))
+    plan = replace(plan_pages([part_pages(part) for part in parts]), front_count=0)
+    starts = plan.starts
     report = _report(parts, starts, opening)
     if any(d.severity is Severity.ERROR for d in report):
         raise PublishError(report)
@@ -165,10 +162,7 @@ def write_proof_pdf(
             metadata=_metadata(book, chapter, stamp), variant=VARIANT, bleed_px=0.0,
             font_files=settings.font_files, subset=cached_subset(cache),
         ))
-    data = label_pages(data, opening, layout_pages(layout), starts.get("notes"))
-    with atomic_path(target) as temporary:
-        temporary.write_bytes(data)
-    return report
+    return label_pages(data, opening, part_pages(layout), starts.get("notes"))
 
 
 # ---- Stamps --------------------------------------------------------------------------------
@@ -189,16 +183,16 @@ def proof_pages(
     pages: list[ProofPage] = []
     locators: dict[int, tuple[Locator, ...]] = {}
     for part in parts:
-        part_pages = layout_pages(part)
+        planned = part_pages(part)
         if part.name == "notes":
             note_pages = {note.number: int(refs[note.ref_ids[0]]) for note in book.notes
                           if note.ref_ids and note.ref_ids[0] in refs}
-            heads = notes_heads(part_pages.ids, note_pages)
+            heads = notes_heads(planned.ids, note_pages)
             stamps = [Stamp("", heads[page] if page < len(heads) else "", pad=page >= part.page_count)
-                      for page in range(part_pages.padded_count)]
+                      for page in range(planned.padded_count)]
             locators = note_locators(book, part, refs)
         else:
-            stamps = part_stamps(part_pages, opening)
+            stamps = part_stamps(planned, opening)
         flags: dict[int, list[tuple[float, float, FlagAnchor]]] = {}
         for anchor_id, (page, x, y) in (part if part.name == "notes" else flagged).anchors.items():
             if anchor_id in anchors:
@@ -268,23 +262,11 @@ def _proof_stamps_job(book: Book, pages: Sequence[ProofPage], stamp: str, settin
                       css: str) -> PartJob:
     html = template_environment().get_template("print/proof-stamps.html").render(
         language=book.config.language, title="Proof stamps", pages=pages, stamp=stamp)
-    return replace(_job("proof-stamps", html, settings, SourceMap(display_path(book.root)), inspect=False),
+    return replace(part_job("proof-stamps", html, settings, SourceMap(display_path(book.root)), inspect=False),
                    page_css=css)
 
 
 # ---- Join and report -----------------------------------------------------------------------
-
-
-def layout_pages(part: PartLayout) -> PartPages:
-    return PartPages(part.name, part.page_count, part.blank, part.ids)
-
-
-def _starts(parts: Sequence[PartLayout]) -> dict[str, int]:
-    starts, index = {}, 0
-    for part in parts:
-        starts[part.name] = index
-        index += layout_pages(part).padded_count
-    return starts
 
 
 def label_pages(data: bytes, opening: int, chapter: PartPages, notes_start: int | None) -> bytes:

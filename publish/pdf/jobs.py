@@ -1,0 +1,85 @@
+"""The PDF's part jobs: what WeasyPrint lays out, one document per part, as plain data.
+
+Takes the ``Book`` and the print variant; returns the ``Settings`` every part shares (stylesheet,
+page CSS, the folders the fetcher may read, the bundled fonts) and a ``PartJob`` for each part:
+the front matter, a chapter, the Notes, a sprite sheet. A job names where its content came from
+(``SourceMap``), so that a layout problem points at a file and line. ``edition`` and the proof
+make their jobs here; ``page_counts`` keys a chapter's page count by the settings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from publish.diagnostics import display_path
+from publish.model import Book, Chapter
+from publish.paths import styles_dir
+from publish.pdf.engine import STYLESHEET
+from publish.pdf.html import ContentsEntry, chapter_html, front_html, notes_html, page_css, sheet_html
+from publish.pdf.parts import PartJob, SourceMap
+from publish.pdf.sprites import Cell, calibration_stamps, sheet_blocks
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every part's job shares."""
+
+    stylesheet: Path
+    page_css: str
+    base_url: str
+    roots: tuple[Path, ...]
+    font_files: dict[str, bytes]
+    """Bundled font files by SHA-256."""
+
+
+def print_settings(book: Book, variant: str) -> Settings:
+    styles = styles_dir()
+    font_files = {}
+    for path in sorted((styles / "fonts").glob("*.ttf")):
+        data = path.read_bytes()
+        font_files[hashlib.sha256(data).hexdigest()] = data
+    return Settings(
+        stylesheet=styles / STYLESHEET, page_css=page_css(book.config, variant),
+        base_url=book.root.resolve().as_uri() + "/", roots=(book.root.resolve(), styles.resolve()),
+        font_files=font_files,
+    )
+
+
+def part_job(name: str, html: str, settings: Settings, source: SourceMap, *, inspect: bool = True) -> PartJob:
+    return PartJob(
+        name=name, html=html, stylesheet=settings.stylesheet, page_css=settings.page_css,
+        base_url=settings.base_url, roots=settings.roots, source=source, inspect=inspect,
+        bundled_fonts=frozenset(settings.font_files),
+    )
+
+
+def chapter_job(book: Book, chapter: Chapter, settings: Settings) -> PartJob:
+    shown = display_path(chapter.path)
+    places = {heading.id: (shown, heading.line) for heading in chapter.headings}
+    places |= {note.id: (shown, note.line) for note in chapter.notes}
+    title_line = next((n for n, line in enumerate(chapter.source.split("\n"), 1) if line.startswith("#")), 1)
+    places[f"{chapter.id}-title"] = (shown, title_line)
+    return part_job(chapter.id, chapter_html(book, chapter), settings, SourceMap(shown, chapter.source, places))
+
+
+def sheet_job(book: Book, number: int, cells: Sequence[Cell], settings: Settings) -> PartJob:
+    """A sprite sheet; the first opens with the stamp pages the others are calibrated by."""
+    html = sheet_html(book, calibration_stamps() if number == 0 else [], sheet_blocks(cells))
+    return part_job(f"stamps-{number + 1}", html, settings, SourceMap(display_path(book.root)), inspect=False)
+
+
+def front_job(book: Book, entries: list[ContentsEntry], settings: Settings) -> PartJob:
+    return part_job("front", front_html(book, entries), settings, SourceMap(display_path(book.root / "book.toml")))
+
+
+def notes_job(book: Book, digits: int, settings: Settings) -> PartJob:
+    places = {}
+    for chapter in book.chapters:
+        shown = display_path(chapter.path)
+        places[f"notes-{chapter.id}"] = (shown, 1)
+        places |= {note.id: (shown, note.line) for note in chapter.notes}
+    source = SourceMap(display_path(book.root), "", places)
+    return part_job("notes", notes_html(book, digits), settings, source)
