@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from conftest import require
 
 
 def read_page(path: Path, index: int) -> str:
@@ -15,8 +15,7 @@ def read_page(path: Path, index: int) -> str:
     pypdf gives text in the order it was drawn; the numbers drawn over a page (folios, "p. 84")
     come last there, though a reader sees them in place.
     """
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
+    require(shutil.which("pdftotext"), "pdftotext (poppler-utils)")
     done = subprocess.run(["pdftotext", "-layout", "-f", str(index + 1), "-l", str(index + 1), str(path), "-"],
                           capture_output=True, text=True, check=True)
     return done.stdout

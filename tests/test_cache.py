@@ -16,6 +16,8 @@ from publish.cli import main
 from publish.paths import styles_dir
 from publish.pdf.cache import digest_folder
 
+pytestmark = pytest.mark.slow  # whole books laid out by WeasyPrint
+
 DATA = Path(__file__).parent / "data"
 
 

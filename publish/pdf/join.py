@@ -6,7 +6,7 @@ internal links pointed across parts (digital variant), page labels that match th
 outline, document metadata and a fixed file identifier, so that a rebuild is byte-identical.
 
 pypdf's public API cannot add a free-standing object, swap one, or fix the file identifier, so
-this module uses ``PdfWriter._add_object``, ``_replace_object`` and ``_ID`` (pypdf 5 to 7).
+this module reaches pypdf's private object table through ``pypdf_objects``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from pypdf.constants import PageLabelStyle
 from pypdf.generic import (
     ArrayObject,
     BooleanObject,
-    ByteStringObject,
     DictionaryObject,
     Fit,
     FloatObject,
@@ -44,6 +43,7 @@ from publish.pdf.fonts import (
 )
 from publish.pdf.pages import PagePlan
 from publish.pdf.parts import PX_TO_PT, PartLayout
+from publish.pdf.pypdf_objects import add_object, replace_object, set_file_id
 from publish.pdf.sprites import SpritePlan, draw_sprites
 
 # Links a reader may follow out of the book; anything else (file:, javascript:) is dropped.
@@ -172,7 +172,7 @@ def begin_join(parts: Sequence[PartLayout], font_files: Mapping[str, bytes],
             added = writer.add_page(page)
             ref = added.raw_get("/Contents") if "/Contents" in added else None
             if content is not None and isinstance(ref, IndirectObject):
-                writer._replace_object(ref, content)
+                replace_object(writer, ref, content)
         if len(done.pages) % 2:
             _add_blank_page(writer)
     return Begun(parts, writer, fonts)
@@ -222,7 +222,7 @@ def _add_blank_page(writer: PdfWriter) -> None:
         if box in last:
             blank[NameObject(box)] = last[box].clone(writer)
     blank[NameObject("/Resources")] = DictionaryObject()
-    blank[NameObject("/Contents")] = writer._add_object(_stream(b""))
+    blank[NameObject("/Contents")] = add_object(writer, _stream(b""))
 
 
 def _draw_stamps(writer: PdfWriter, fonts: SharedFonts, stamps: StampSet, files: Mapping[str, bytes]) -> None:
@@ -263,7 +263,7 @@ def _content_data(page: PageObject) -> bytes:
 
 def _brackets(writer: PdfWriter) -> tuple[IndirectObject, IndirectObject]:
     """A save and a restore of the graphics state, as streams every page can share."""
-    return writer._add_object(_stream(b"q\n")), writer._add_object(_stream(b"\nQ\n"))
+    return add_object(writer, _stream(b"q\n")), add_object(writer, _stream(b"\nQ\n"))
 
 
 def _overlay(writer: PdfWriter, page: PageObject, data: bytes, sources: Sequence[DictionaryObject],
@@ -287,7 +287,7 @@ def _overlay(writer: PdfWriter, page: PageObject, data: bytes, sources: Sequence
             for name, value in resolve_dict(entries).items():
                 if name not in merged:
                     merged[NameObject(name)] = value.clone(writer)
-    stamp_ref = writer._add_object(_stream(data).flate_encode())
+    stamp_ref = add_object(writer, _stream(data).flate_encode())
     # raw_get: the reference itself; a stream may not sit inside an array directly.
     contents = page.raw_get("/Contents")
     resolved = contents.get_object()
@@ -340,7 +340,7 @@ def _add_links(writer: PdfWriter, spec: JoinInput, anchors: Mapping[str, tuple[i
                 ])
             if "/Annots" not in page:
                 page[NameObject("/Annots")] = ArrayObject()
-            resolve_array(page["/Annots"]).append(writer._add_object(annotation))
+            resolve_array(page["/Annots"]).append(add_object(writer, annotation))
 
 
 def _add_page_labels(writer: PdfWriter, plan: PagePlan) -> None:
@@ -371,7 +371,7 @@ def _set_document_info(writer: PdfWriter, meta: Metadata, variant: str) -> None:
     root[NameObject("/PageMode")] = NameObject("/UseOutlines")
     # A fixed identifier: the same book and variant give the same /ID, so rebuilds are identical.
     digest = hashlib.md5(f"{meta.identifier}\x1f{variant}".encode(), usedforsecurity=False).digest()
-    writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
+    set_file_id(writer, digest)
 
 
 def pdf_date(date: str) -> str:

@@ -8,7 +8,7 @@ can be laid out in any order, in other processes, or (later) taken from a cache.
 
 The part PDF carries no font files (a finisher empties them) and is not compressed: the join
 subsets each face once for the whole book and compresses once. What WeasyPrint's public API does
-not give is read from its laid-out boxes (``Page._page_box``), as WeasyPrint 70 builds them.
+not give is read from its laid-out boxes and fonts, through ``weasyprint_boxes`` and ``weasyprint_fonts``.
 """
 
 from __future__ import annotations
@@ -24,14 +24,11 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-import pydyf  # type: ignore[import-untyped]
 import weasyprint
-from weasyprint.text.ffi import harfbuzz_subset
-from weasyprint.text.fonts import FontConfiguration, get_hb_object_data
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from publish.diagnostics import Diagnostic, error, warning
-from publish.pdf.footnotes import install as keep_footnotes
 
 # WeasyPrint reports positions in CSS pixels; PDF user space is in points.
 from publish.pdf.parts import PX_TO_PT as PX_TO_PT
@@ -40,6 +37,9 @@ from publish.pdf.parts import LinkSpot as LinkSpot
 from publish.pdf.parts import PartJob as PartJob
 from publish.pdf.parts import PartLayout as PartLayout
 from publish.pdf.report import inspect_pages
+from publish.pdf.weasyprint_boxes import is_blank, page_box
+from publish.pdf.weasyprint_fonts import HARFBUZZ_SUBSET, drawn_fonts, drop_font_files
+from publish.pdf.weasyprint_footnotes import install as keep_footnotes
 
 
 class RefusingFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no type hints
@@ -79,8 +79,8 @@ def lay_out_parts(jobs: Sequence[PartJob]) -> list[PartLayout]:
                 stylesheets=sheets, font_config=_font_config(job.stylesheet))
             # Without HarfBuzz's subsetter WeasyPrint subsets with fontTools, seconds per part:
             # then embed whole fonts (dropped by the finisher), since the join subsets once anyway.
-            pdf = document.write_pdf(full_fonts=harfbuzz_subset is None, uncompressed_pdf=True,
-                                     finisher=_drop_font_files)
+            pdf = document.write_pdf(full_fonts=not HARFBUZZ_SUBSET, uncompressed_pdf=True,
+                                     finisher=drop_font_files)
         layouts.append(_describe(job, document, pdf, fetcher.refused, engine_messages))
     return layouts
 
@@ -156,7 +156,7 @@ def _describe(job: PartJob, document: Any, pdf: bytes, refused: list[str], messa
     first = pages[0]
     return PartLayout(
         name=job.name, pdf=pdf, page_count=len(pages), page_size=(first.width, first.height),
-        blank=tuple(page._page_box.page_type.blank for page in pages), anchors=anchors,
+        blank=tuple(is_blank(page) for page in pages), anchors=anchors,
         links=tuple(links), ids=tuple(_ids_on_page(page) for page in pages),
         fonts=_font_uses(document, job.bundled_fonts),
         problems=tuple(inspect_pages(pages, job.source)) if job.inspect else (),
@@ -167,32 +167,19 @@ def _describe(job: PartJob, document: Any, pdf: bytes, refused: list[str], messa
 def _font_uses(document: Any, bundled: frozenset[str]) -> dict[str, FontUse]:
     """Glyphs drawn per face; WeasyPrint may hold one face as several fonts (one per size)."""
     uses: dict[str, FontUse] = {}
-    for font in document.fonts.values():
-        # The face's original file: ``file_content`` holds the part's subset after writing.
-        data = bytes(get_hb_object_data(font.hb_face))
-        digest = hashlib.sha256(data).hexdigest()
-        before = uses.get(font.hash)
+    for font in drawn_fonts(document):
+        digest = hashlib.sha256(font.data).hexdigest()
+        before = uses.get(font.key)
         widths = {**(before.widths if before else {}), **font.widths}
         to_unicode = {**font.to_unicode, **(before.to_unicode if before else {})}
-        uses[font.hash] = FontUse(widths=widths, to_unicode=to_unicode, digest=digest,
-                                  data=b"" if digest in bundled else data)
+        uses[font.key] = FontUse(widths=widths, to_unicode=to_unicode, digest=digest,
+                                 data=b"" if digest in bundled else font.data)
     return uses
-
-
-def _drop_font_files(document: Any, pdf: Any) -> None:
-    """Empty the embedded font files: the join embeds one subset per face for the whole book."""
-    for obj in pdf.objects:
-        extra = getattr(obj, "extra", None)
-        if isinstance(obj, pydyf.Stream) and extra is not None and (
-                "Length1" in extra or extra.get("Subtype") == "/OpenType"):
-            obj.stream = [b""]
-            if "Length1" in extra:
-                extra["Length1"] = 0
 
 
 def _ids_on_page(page: Any) -> frozenset[str]:
     found: set[str] = set()
-    stack = [page._page_box]
+    stack = [page_box(page)]
     while stack:
         box = stack.pop()
         element = getattr(box, "element", None)

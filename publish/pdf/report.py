@@ -14,10 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from weasyprint.formatting_structure import boxes
-
 from publish.pdf.parts import LayoutProblem as LayoutProblem
 from publish.pdf.parts import SourceMap as SourceMap
+from publish.pdf.weasyprint_boxes import boxes, page_box
 
 # Half a point: less than any visible overhang, more than rounding in the line breaker.
 TOLERANCE_PX = 0.7
@@ -36,15 +35,15 @@ def inspect_pages(pages: list[Any], source: SourceMap) -> list[LayoutProblem]:
     problems: list[LayoutProblem] = []
     fragments: dict[int, list[_Fragment]] = {}
     for number, page in enumerate(pages):
-        page_box = page._page_box
-        problems += _check_page(number, page_box, page.width, page.height, source)
+        root = page_box(page)
+        problems += _check_page(number, root, page.width, page.height, source)
         last_block: _Fragment | None = None
         last_tag = ""
         # A table's rows break where they must, and its header repeats on every page: a cell is
         # never a widow or an orphan.
-        in_tables = {id(inner) for box, _ in _walk_flow(page_box) if isinstance(box, boxes.TableBox)
+        in_tables = {id(inner) for box, _ in _walk_flow(root) if isinstance(box, boxes.TableBox)
                      for inner in _descendants(box)}
-        for box, element_id in _walk_flow(page_box):
+        for box, element_id in _walk_flow(root):
             if id(box) in in_tables:
                 continue
             line_count = sum(1 for child in box.children

@@ -17,23 +17,17 @@ matrix, so moving a line rewrites that matrix and nothing else.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from publish.pdf.html import Locator, Stamp
+from publish.pdf.weasyprint_streams import Run, SpriteError, draws_anything, moved, page_prologue, read_runs
 
 KINDS = ("folio", "head", "note", "contents")
 """What a line of a sheet can be: a folio, a Notes running head, a note's "p. N", a contents page."""
 CALIBRATION = {"folio": "1", "head": "Notes", "note": "p. 1", "contents": "1"}
 """The text each kind's calibration stamp and the first line of its block share."""
 TEXT_RESOURCES = ("/Font", "/ExtGState")
-_NUMBER = r"(-?\d+(?:\.\d+)?)"
-_TEXT_MATRIX = re.compile(rf"^1 0 0 -1 {_NUMBER} {_NUMBER} Tm$".encode())
-
-
-class SpriteError(Exception):
-    """A sheet's layout is not what the sheet's HTML asked for (a bug, not a fault of the book)."""
 
 
 @dataclass(frozen=True)
@@ -63,19 +57,6 @@ class SpritePlan:
     placements: tuple[Placement, ...]
     pads: tuple[int, ...]
     """Pages the join adds to end a part on a left-hand page: they get the pad stamp (crop marks)."""
-
-
-@dataclass(frozen=True)
-class Run:
-    """One BT…ET block of a content stream."""
-
-    x: float
-    y: float
-    """The origin of its text matrix: CSS px from the page's top-left corner, y downwards."""
-    state: tuple[bytes, ...]
-    """Operators set since the last save or restore (colour, opacity), which the run needs."""
-    text: tuple[bytes, ...]
-    """The font in effect where it starts, then its operators after the text matrix."""
 
 
 @dataclass(frozen=True)
@@ -141,7 +122,7 @@ def draw_sprites(plan: SpritePlan, sheets: Sequence[Sequence[bytes]]) -> dict[in
     calibration_pages = len(calibration_stamps())
     if len(first) < calibration_pages:
         raise SpriteError("the first sheet lacks its calibration pages")
-    prologue, depth = _prologue(first[0])
+    prologue, depth = page_prologue(first[0])
     real: dict[tuple[str, int], Run] = {}
     for index, kind in enumerate(KINDS):
         for side in (0, 1):
@@ -161,12 +142,12 @@ def draw_sprites(plan: SpritePlan, sheets: Sequence[Sequence[bytes]]) -> dict[in
         dx = mark.x - origin.x + placement.left
         baseline = runs[0].y
         drawn.setdefault(placement.page, []).extend(
-            _moved(run, run.x + dx, run.y - baseline + mark.y + placement.top) for run in runs)
+            moved(run, run.x + dx, run.y - baseline + mark.y + placement.top) for run in runs)
         sources.setdefault(placement.page, set()).add((sheet, page))
     pad = first[calibration_pages - 1]
     contents = {page: PageContent(prologue + b"".join(moved) + b"Q\n" * depth, tuple(sorted(sources[page])))
                 for page, moved in drawn.items()}
-    if _draws_anything(pad):
+    if draws_anything(pad):
         for page in plan.pads:
             contents[page] = PageContent(pad, ((0, calibration_pages - 1),), None)
     return contents
@@ -194,72 +175,3 @@ def _read_lines(sheet: int, cells: Sequence[Cell], pages: Sequence[bytes],
     return found
 
 
-def read_runs(content: bytes) -> list[Run]:
-    """The runs of text of a WeasyPrint page's content stream (one operator a line), in order.
-
-    A run starts at a text matrix; WeasyPrint puts consecutive runs in one BT…ET block and sets
-    the font only when it changes, so each run is given the font in effect where it starts.
-    """
-    runs: list[Run] = []
-    state: list[bytes] = []
-    font = b""
-    current: tuple[float, float, tuple[bytes, ...], bytes, list[bytes]] | None = None
-    in_text = False
-    for line in (raw.strip() for raw in content.split(b"\n")):
-        if in_text:
-            matrix = _TEXT_MATRIX.match(line)
-            if line == b"ET" or matrix is not None:
-                if current is not None:
-                    runs.append(Run(current[0], current[1], current[2], (current[3], *current[4])))
-                current = None
-                in_text = line != b"ET"
-                if matrix is not None:
-                    current = (float(matrix[1]), float(matrix[2]), tuple(state), font, [])
-            elif current is None:
-                raise SpriteError(f"text drawn with {line!r} before any text matrix placed it")
-            else:
-                if line.endswith(b" Tf"):
-                    font = line
-                current[4].append(line)
-        elif line == b"BT":
-            in_text = True
-        elif line in (b"q", b"Q"):
-            state = []
-        elif line.endswith(b" cm"):
-            if runs:
-                raise SpriteError("a sheet's text is transformed; only its text matrix may place it")
-        elif line:
-            state.append(line)
-    return runs
-
-
-def _prologue(content: bytes) -> tuple[bytes, int]:
-    """The transformations a WeasyPrint page opens with (flip the y axis, CSS px to points), and
-    how many saved states they leave open."""
-    kept: list[bytes] = []
-    for line in content.split(b"\n"):
-        if line.strip() == b"q" or line.strip().endswith(b" cm"):
-            kept.append(line.strip())
-        else:
-            break
-    while kept and kept[-1] == b"q":
-        kept.pop()
-    if not kept or not kept[-1].endswith(b" cm"):
-        raise SpriteError("a stamp page does not open with its transformations")
-    return b"\n".join(kept) + b"\n", kept.count(b"q")
-
-
-def _moved(run: Run, x: float, y: float) -> bytes:
-    font, *text = run.text
-    matrix = f"1 0 0 -1 {_number(x)} {_number(y)} Tm".encode()
-    return b"\n".join([b"q", *run.state, b"BT", matrix, font, *text, b"ET", b"Q", b""])
-
-
-def _number(value: float) -> str:
-    text = f"{value:.4f}".rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
-
-
-def _draws_anything(content: bytes) -> bool:
-    return any(line.strip() and line.strip() not in (b"q", b"Q") and not line.strip().endswith(b" cm")
-               for line in content.split(b"\n"))

@@ -65,15 +65,15 @@ def check_footnote_internals() -> None:
     function = getattr(_block, "_linebox_layout", None)
     if function is None:
         raise RuntimeError("WeasyPrint no longer has layout.block._linebox_layout: the footnote repair "
-                           "in publish/pdf/footnotes.py must be looked at again")
+                           "in publish/pdf/weasyprint_footnotes.py must be looked at again")
     unwrapped = inspect.unwrap(function)
     names = tuple(inspect.signature(getattr(function, "__wrapped__", unwrapped)).parameters)
     if getattr(function, _MARK, False):
         return
     if names[: len(_PARAMETERS)] != _PARAMETERS:
         raise RuntimeError(f"WeasyPrint's _linebox_layout takes {names}, not {_PARAMETERS}…: the footnote "
-                           "repair in publish/pdf/footnotes.py must be looked at again")
+                           "repair in publish/pdf/weasyprint_footnotes.py must be looked at again")
     for name in ("footnotes", "reported_footnotes", "current_page_footnotes"):
         if name not in inspect.getsource(LayoutContext):
             raise RuntimeError(f"WeasyPrint's LayoutContext has no {name}: the footnote repair in "
-                               "publish/pdf/footnotes.py must be looked at again")
+                               "publish/pdf/weasyprint_footnotes.py must be looked at again")

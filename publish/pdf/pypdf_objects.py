@@ -1,0 +1,59 @@
+"""pypdf's writer, extended: the one module that relies on its private object table.
+
+Takes a ``PdfWriter`` and PDF objects; adds an object to the file and returns its reference
+(``add_object``), or puts another object in place of one already there (``replace_object``).
+The join (``join``) and the book's fonts (``fonts``) build the PDF from laid-out parts this way,
+which pypdf's public API does not offer: it adds objects only as pages, annotations or outline
+items. Relied on, as pypdf 5 to 7 have them: ``PdfWriter._add_object``,
+``PdfWriter._replace_object`` and ``PdfWriter._ID`` (the file identifier);
+``check_pypdf_internals`` says loudly when a new release changes them.
+"""
+
+from __future__ import annotations
+
+from pypdf import PdfWriter
+from pypdf.generic import ArrayObject, ByteStringObject, IndirectObject, NameObject, NumberObject, PdfObject
+
+
+def add_object(writer: PdfWriter, obj: PdfObject) -> IndirectObject:
+    return writer._add_object(obj)
+
+
+def replace_object(writer: PdfWriter, reference: IndirectObject, obj: PdfObject) -> PdfObject:
+    return writer._replace_object(reference, obj)
+
+
+def set_file_id(writer: PdfWriter, digest: bytes) -> None:
+    """The file identifier (the trailer's ``/ID``), fixed so that a rebuild is byte-identical;
+    pypdf draws a random one unless ``_ID`` is set."""
+    writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
+
+
+def check_pypdf_internals() -> None:
+    """Add an object, replace it, and read it back through the reference."""
+    writer = PdfWriter()
+    for name in ("_add_object", "_replace_object"):
+        if not callable(getattr(writer, name, None)):
+            raise RuntimeError(f"pypdf's PdfWriter has no {name}: publish/pdf/pypdf_objects.py (the join and "
+                               "the fonts) must be looked at again")
+    reference = add_object(writer, NumberObject(1))
+    if not isinstance(reference, IndirectObject) or reference.get_object() != NumberObject(1):
+        raise RuntimeError("PdfWriter._add_object no longer returns a reference to the object: "
+                           "publish/pdf/pypdf_objects.py must be looked at again")
+    replace_object(writer, reference, NameObject("/Two"))
+    if reference.get_object() != NameObject("/Two"):
+        raise RuntimeError("PdfWriter._replace_object no longer puts the object behind the reference: "
+                           "publish/pdf/pypdf_objects.py must be looked at again")
+    import io
+
+    written = []
+    for _ in range(2):
+        writer = PdfWriter()
+        writer.add_blank_page(72, 72)
+        set_file_id(writer, b"0123456789abcdef")
+        out = io.BytesIO()
+        writer.write(out)
+        written.append(out.getvalue())
+    if written[0] != written[1] or b"<30313233343536373839616263646566>" not in written[0]:
+        raise RuntimeError("PdfWriter._ID no longer fixes the file identifier: builds are no longer "
+                           "reproducible; publish/pdf/pypdf_objects.py must be looked at again")
