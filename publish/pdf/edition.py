@@ -173,7 +173,7 @@ def _notes_stamps(book: Book, notes: PartLayout, numbers: Numbers) -> list[Stamp
     note_pages = {note.number: int(numbers.references[note.ref_ids[0]]) for note in book.notes
                   if note.ref_ids and note.ref_ids[0] in numbers.references}
     pages = part_pages(notes)
-    stamps = part_stamps(pages, numbers.notes_folio, notes_heads(pages.ids, note_pages))
+    stamps = part_stamps(pages, numbers.notes_folio, notes_heads(pages.ids, note_pages, book.config.labels))
     locators = note_locators(book, notes, numbers.references)
     return [replace(stamp, locators=locators.get(page, ())) for page, stamp in enumerate(stamps)]
 
@@ -221,21 +221,22 @@ def contents_entries(book: Book, with_notes: bool) -> list[ContentsEntry]:
         entries += [ContentsEntry("section", "", heading.text, heading.id, "0")
                     for heading in chapter.headings if heading.section]
     if with_notes:
-        entries.append(ContentsEntry("back toc-back", "", "Notes", "notes", "0"))
+        entries.append(ContentsEntry("back toc-back", "", book.config.labels.notes, "notes", "0"))
     return entries
 
 
 def _outline(book: Book, parts: Sequence[PartLayout], plan: PagePlan) -> list[OutlineEntry]:
     front = parts[0]
+    labels = book.config.labels
     entries = [OutlineEntry(title, front.anchors[anchor][0])
-               for anchor, title in (("title-page", "Title Page"), ("copyright", "Copyright"),
-                                     ("contents", "Contents")) if anchor in front.anchors]
+               for anchor, title in (("title-page", labels.title_page), ("copyright", labels.copyright),
+                                     ("contents", labels.contents)) if anchor in front.anchors]
     for chapter, part in zip(book.chapters, parts[1:], strict=False):
         start = plan.starts[chapter.id]
         entries.append(OutlineEntry(f"{chapter.number}. {chapter.title}", start,
                                     _outline_headings(chapter.headings, part, start)))
     if "notes" in plan.starts:
-        entries.append(OutlineEntry("Notes", plan.starts["notes"]))
+        entries.append(OutlineEntry(labels.notes, plan.starts["notes"]))
     return entries
 
 
@@ -264,7 +265,7 @@ def _metadata(book: Book) -> Metadata:
     config = book.config
     return Metadata(
         title=config.title + (f": {config.subtitle}" if config.subtitle else ""), author=config.author,
-        subject=config.description, language=config.language, date=config.date,
+        subject=config.description, language=config.language, date=config.stamp_date,
         identifier=config.identifier,
         producer=f"publish {__version__} (WeasyPrint {version('weasyprint')}, pypdf {version('pypdf')})",
     )
