@@ -1,9 +1,10 @@
 """The PDF edition: lay out the book's parts apart, resolve page numbers as data, join them.
 
-Takes a ``Book``, the output path and the variant (``digital``: trim size, clickable links;
-``print``: bleed and crop marks); writes the PDF atomically and returns the layout report as
-diagnostics. The one design decision: each part (front matter, every chapter, the Notes) is its
-own WeasyPrint document, so parts are laid out side by side in the engine's processes
+Takes a ``Book``, the output path and the variant (``digital``: trim size, clickable links) or a
+``Printer`` (its print file: the same pages on the printer's sheet, PDF/X-4, no links); writes the
+PDF atomically and returns the layout report (and the printer's preflight) as diagnostics. The
+one design decision: each part (front matter, every chapter, the Notes) is its own WeasyPrint
+document, so parts are laid out side by side in the engine's processes
 (``pdf.edition.engine``). No page counter crosses from one document into another, so page numbers are
 data: the chapters and the Notes are laid out first, side by side, the Notes with an empty box
 for each "p. 23"; the chapters' page counts and the pages of the note references then give the
@@ -13,7 +14,8 @@ once each on sprite sheets (``pdf.edition.sprites``). The parts are joined with 
 Steps (logged as "Step N - ..." at INFO on the ``publish.pdf.edition`` logger): 1 the front matter, the
 chapters and the Notes, side by side → 2 page numbers → 3 the sprite sheets, while the join adds
 the parts' pages → 4 the layout report (a refused file stops here, before anything is written)
-→ 5 join → 6 rename into place.
+→ 5 join → 6 for a printer, the preflight of the file as joined → 7 rename into place. A ``gutter =
+"auto"`` whose page count needs a wider inside margin than was estimated repeats steps 1 and 2.
 """
 
 from __future__ import annotations
