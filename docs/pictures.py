@@ -1,7 +1,7 @@
 """Make the user guide's pictures (docs/pictures/*.png) from the default book's real output.
 
-Builds manuscript/ with the publish of this checkout (the PDF, its print variant and a proof of
-chapter 7) into a temporary folder, finds the pages to show by the PDF's own outline (so that the
+Builds manuscript/ with the publish of this checkout (the PDF, the offset printer's file and a
+proof of chapter 7) into a temporary folder, finds the pages to show by the PDF's own outline (so that the
 pictures follow the book when it changes), and renders each with pdftoppm at 60 dpi: small files
 that still show the page. Run it after a change to how the pages look:
 
@@ -72,7 +72,7 @@ def make_pictures(out: Path) -> list[Path]:
     with tempfile.TemporaryDirectory(prefix="publish-pictures-") as work_dir:
         work = Path(work_dir)
         publish("pdf", "--book", str(BOOK), "--out-dir", str(work), "-o", str(work / "book.pdf"), cwd=work)
-        publish("pdf", "--book", str(BOOK), "--out-dir", str(work), "--variant", "print",
+        publish("pdf", "--book", str(BOOK), "--out-dir", str(work), "--printer", "offset",
                 "-o", str(work / "print.pdf"), cwd=work)
         publish("proof", PROOF_CHAPTER, "--book", str(BOOK), "--out-dir", str(work), "-o", str(work / "proof.pdf"),
                 cwd=work)
@@ -95,7 +95,7 @@ def make_pictures(out: Path) -> list[Path]:
         spread(render(book, first_chapter + 1, work / "l.png"), render(book, first_chapter + 2, work / "r.png"),
                target)
         made.append(target)
-        target = out / "print-variant.png"
+        target = out / "print-file.png"
         save(render(work / "print.pdf", first_chapter, target), target)
         made.append(target)
         target = out / "proof.png"

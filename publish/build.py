@@ -7,8 +7,9 @@ the chapters, their rendering, the checks) and stops there on any error it repor
 anything is written. Then:
 
 - ``build_epub``:  the EPUB edition (``epub.edition.make_epub``) → written
-- ``build_pdf``:   engine started → book read → the PDF edition (``pdf.edition.make_pdf``) → the
-                   chapters' page counts kept for proofs (``pdf.page_counts``) → written
+- ``build_pdf``:   engine started → book read → the PDF edition (``pdf.edition.make_pdf``; for a
+                   printer, its sheet, PDF/X and preflight) → the chapters' page counts kept for
+                   proofs (``pdf.page_counts``) → written
 - ``build_both``:  engine started → book read → EPUB → PDF → page counts → both written, or neither
 - ``proofing``:    engine started (for a PDF) → for each proof: the chapter read and checked, its
                    flags (``proof.flags``) → the web page (``proof.html``) and/or the PDF (``proof.pdf``)
@@ -89,25 +90,26 @@ def build_epub(
 
 
 def build_pdf(
-    book_dir: Path, output: Path | None = None, *, variant: str = "digital", cache: Cache | None = None,
-    jobs: int | None = None, strict: bool = False, out_dir: Path | None = None,
+    book_dir: Path, output: Path | None = None, *, variant: str = "digital", printer: str | None = None,
+    bleed: str = "auto", cache: Cache | None = None, jobs: int | None = None, strict: bool = False,
+    out_dir: Path | None = None,
 ) -> tuple[Path, list[Diagnostic]]:
     """The PDF edition, laid out in ``jobs`` processes (default: one per core); written whole or
-    not at all."""
+    not at all. With a ``printer`` (``pdf.printers``), its print file, checked by its preflight."""
     # 1 - the engine, warming up while this process reads the book
     with start_engine("pdf", jobs, parts_of(book_dir)) as engine:
         # 2 - the book, read and checked
         book, problems = read_book(book_dir, cache, strict=strict)
         # 3 - laid out, numbered and joined
-        typeset = _typeset(book, variant, cache, engine)
+        typeset = _typeset(book, variant, printer, bleed, cache, engine)
     # 4 - written, unless what was found stops it
-    target = output or destinations_for(book_dir, out_dir).pdf(book.slug, variant)
+    target = output or destinations_for(book_dir, out_dir).pdf(book.slug, pdf_name(variant, printer))
     return target, commit(merge(problems, typeset.diagnostics), strict, {target: typeset.data})
 
 
 def build_both(
-    book_dir: Path, *, variant: str = "digital", cache: Cache | None = None, strict: bool = False,
-    out_dir: Path | None = None,
+    book_dir: Path, *, variant: str = "digital", printer: str | None = None, bleed: str = "auto",
+    cache: Cache | None = None, strict: bool = False, out_dir: Path | None = None,
 ) -> tuple[list[Path], list[Diagnostic]]:
     """Both editions, or neither: each is made in full before either file is replaced."""
     # 1 - the engine, warming up while the book is read and the EPUB made
@@ -119,10 +121,10 @@ def build_both(
 
         epub_data, epub_found = make_epub(book, cache)
         # 4 - the PDF
-        typeset = _typeset(book, variant, cache, engine)
+        typeset = _typeset(book, variant, printer, bleed, cache, engine)
     # 5 - both written, unless what either found stops them
     places = destinations_for(book_dir, out_dir)
-    targets = {places.epub(book.slug): epub_data, places.pdf(book.slug, variant): typeset.data}
+    targets = {places.epub(book.slug): epub_data, places.pdf(book.slug, pdf_name(variant, printer)): typeset.data}
     return list(targets), commit(merge(problems, epub_found, typeset.diagnostics), strict, targets)
 
 
@@ -134,6 +136,16 @@ def build_print_html(
     from publish.pdf.edition import single_html
 
     return output, commit(problems, strict, {output: single_html(book, variant).encode("utf-8")})
+
+
+def pdf_name(variant: str, printer: str | None) -> str:
+    """What names the PDF among the book's outputs: ``digital`` (``<slug>.pdf``), ``print`` for
+    ``--variant print`` (which is its printer preset's file), else the printer preset's name."""
+    from publish.pdf.printers import VARIANT_PRINT_PRESET
+
+    if printer is None or (variant == "print" and printer == VARIANT_PRINT_PRESET):
+        return variant
+    return printer
 
 
 def parts_of(book_dir: Path) -> int:
@@ -156,12 +168,16 @@ class _Typeset:
     diagnostics: list[Diagnostic]
 
 
-def _typeset(book: Book, variant: str, cache: Cache | None, engine: Engine | None) -> _Typeset:
-    """The PDF's bytes and report; each chapter's page count kept for later proofs."""
+def _typeset(book: Book, variant: str, printer: str | None, bleed: str, cache: Cache | None,
+             engine: Engine | None) -> _Typeset:
+    """The PDF's bytes and report (the printer's preflight with it); each chapter's page count
+    kept for later proofs."""
     from publish.pdf.edition import make_pdf
     from publish.pdf.page_counts import record_page_counts
+    from publish.pdf.printers import find_printer
 
-    typeset = make_pdf(book, variant=variant, cache=cache, engine=engine)
+    chosen = find_printer(printer) if printer is not None else None
+    typeset = make_pdf(book, variant=variant, printer=chosen, bleed=bleed, cache=cache, engine=engine)
     if cache is not None:
         record_page_counts(book, typeset.settings, typeset.chapter_pages, cache)
     return _Typeset(typeset.data, typeset.diagnostics)
@@ -344,13 +360,14 @@ def clean(book_dir: Path, out_dir: Path | None = None) -> list[Path]:
     from publish.manuscript import read_chapters
     from publish.model import slugify
     from publish.pdf.edition import VARIANTS
+    from publish.pdf.printers import PRINTERS
 
     places = destinations_for(book_dir, out_dir)
     config, _ = load_config(book_dir)
     files: list[Path] = []
     if config is not None:
         slug = slugify(config.title) or "book"
-        files += [places.epub(slug), *(places.pdf(slug, variant) for variant in VARIANTS)]
+        files += [places.epub(slug), *(places.pdf(slug, name) for name in (*VARIANTS, *PRINTERS))]
     sources, _ = read_chapters(book_dir, config or fallback_config())
     files += [places.proof(source.path.stem, suffix) for source in sources for suffix in (".pdf", ".html")]
     removed = []

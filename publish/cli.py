@@ -27,6 +27,7 @@ from publish.diagnostics import (
     has_errors,
     summarize,
 )
+from publish.pdf.printers import BLEED_CHOICES, PRINTERS, VARIANT_PRINT_PRESET
 
 DEFAULT_BOOK = Path("manuscript")
 
@@ -104,10 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
     epub = add("epub", run_epub, "write the EPUB 3 edition (default <out-dir>/<slug>.epub)")
     epub.add_argument("-o", "--output", type=Path, metavar="FILE", help="where to write the EPUB")
     epub.add_argument("--strict", action="store_true", help="fail on warnings too")
-    pdf = add("pdf", run_pdf, "typeset the PDF edition (default <out-dir>/<slug>.pdf, or <slug>-print.pdf)")
+    pdf = add("pdf", run_pdf, "typeset the PDF edition (default <out-dir>/<slug>.pdf; <slug>-print.pdf for "
+                              "--variant print, <slug>-NAME.pdf for --printer NAME)")
     pdf.add_argument("-o", "--output", type=Path, metavar="FILE", help="where to write the PDF")
     pdf.add_argument("--variant", choices=("digital", "print"), default="digital",
-                     help="digital: trim size, clickable links (default); print: bleed and crop marks for the printer")
+                     help=f"digital: trim size, clickable links (default); print: the same as --printer "
+                          f"{VARIANT_PRINT_PRESET}")
+    add_printer_options(pdf)
     pdf.add_argument("--strict", action="store_true", help="fail on warnings, the layout report included")
     pdf.add_argument("--jobs", type=positive, metavar="N", help="lay out in N processes (default: one per core)")
     pdf.add_argument("--html-only", type=Path, metavar="FILE",
@@ -125,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     both = add("build", run_build, "write both editions into the output folder")
     both.add_argument("--variant", choices=("digital", "print"), default="digital",
                       help="PDF variant (default: digital)")
+    add_printer_options(both)
     both.add_argument("--strict", action="store_true", help="fail on warnings too")
     add("clean", run_clean, "remove what the commands wrote for this book: its editions, proofs and cache")
     new = commands.add_parser("new", help="start a new book in a new folder, ready to build",
@@ -136,6 +141,22 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--language", default="en", help="the book's language tag, e.g. en, en-GB, fr, de (default: en)")
     new.set_defaults(run=run_new)
     return parser
+
+
+def add_printer_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--printer", choices=tuple(PRINTERS), metavar="NAME",
+                         help=f"write the print file for a printer ({', '.join(PRINTERS)}): its page size, bleed, "
+                              "boxes and marks, PDF/X-4, checked by its preflight")
+    command.add_argument("--bleed", choices=BLEED_CHOICES, default="auto",
+                         help="with --printer: auto bleeds only when a picture reaches the edge (default); "
+                              "none never")
+
+
+def chosen_printer(args: argparse.Namespace) -> str | None:
+    """``--printer``, or the preset ``--variant print`` stands for."""
+    if args.printer is None and args.variant == "print":
+        return VARIANT_PRINT_PRESET
+    return str(args.printer) if args.printer else None
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -191,8 +212,9 @@ def run_pdf(args: argparse.Namespace) -> int:
                                                strict=args.strict)
         return report_written([target], diagnostics, strict=args.strict, form=args.format)
     with progress():
-        target, diagnostics = build_pdf(book, args.output, variant=args.variant, cache=cache, jobs=args.jobs,
-                                        strict=args.strict, out_dir=args.out_dir)
+        target, diagnostics = build_pdf(book, args.output, variant=args.variant, printer=chosen_printer(args),
+                                        bleed=args.bleed, cache=cache, jobs=args.jobs, strict=args.strict,
+                                        out_dir=args.out_dir)
     return report_written([target], diagnostics, strict=args.strict, form=args.format)
 
 
@@ -201,8 +223,9 @@ def run_build(args: argparse.Namespace) -> int:
 
     book = book_folder(args.book)
     with progress():
-        targets, diagnostics = build_both(book, variant=args.variant, cache=open_cache(book, args.out_dir, args.cache),
-                                          strict=args.strict, out_dir=args.out_dir)
+        targets, diagnostics = build_both(book, variant=args.variant, printer=chosen_printer(args), bleed=args.bleed,
+                                          cache=open_cache(book, args.out_dir, args.cache), strict=args.strict,
+                                          out_dir=args.out_dir)
     return report_written(targets, diagnostics, strict=args.strict, form=args.format)
 
 

@@ -102,19 +102,23 @@ def test_clean_removes_what_the_book_wrote_and_nothing_else(
     assert files_under(book) == files_under(DATA / "check-clean")
 
 
-@pytest.mark.slow  # two PDFs laid out
-def test_the_print_variant_never_writes_over_the_digital_pdf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.slow  # PDFs laid out
+def test_a_printers_file_never_writes_over_the_digital_pdf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     book = copy_book(tmp_path / "book")
     monkeypatch.chdir(tmp_path)
     assert main(["pdf", "--book", str(book), "--no-cache"]) == 0
     digital = book / "build" / f"{SLUG}.pdf"
     before = digital.read_bytes()
-    assert main(["pdf", "--book", str(book), "--variant", "print", "--no-cache"]) == 0
-    printed = book / "build" / f"{SLUG}-print.pdf"
+    assert main(["pdf", "--book", str(book), "--variant", "print"]) == 0
+    assert main(["pdf", "--book", str(book), "--printer", "lulu"]) == 0
     assert digital.read_bytes() == before
-    # The print file is the one with bleed: its media box is larger than its trim box.
-    page = PdfReader(printed).pages[0]
-    assert float(page.mediabox.width) > float(page.trimbox.width)
-    assert main(["build", "--book", str(book), "--variant", "print", "--out-dir", "both"]) == 0
+    for name in ("print", "lulu"):
+        # A printer's file: PDF/X, where the digital edition is not.
+        reader = PdfReader(book / "build" / f"{SLUG}-{name}.pdf")
+        assert "/OutputIntents" in reader.trailer["/Root"], name
+    assert "/OutputIntents" not in PdfReader(digital).trailer["/Root"]
+    assert main(["build", "--book", str(book), "--printer", "offset", "--out-dir", "both"]) == 0
     outputs = [name for name in files_under(tmp_path / "both") if not name.startswith(".cache/")]
-    assert outputs == [f"{SLUG}-print.pdf", f"{SLUG}.epub"]
+    assert outputs == [f"{SLUG}-offset.pdf", f"{SLUG}.epub"]
+    assert main(["clean", "--book", str(book)]) == 0
+    assert not (book / "build").exists()
