@@ -177,6 +177,8 @@ _BOUNDARY = "\x00"
 _OPENING = "([{<¡¿“‘«„‚‹"
 _DASHES = "-‐‒–—―"
 _CLOSING = ".,;:!?…)]}>»”’›\"'"
+_DIGITS_BEFORE_RANGE = ".,/:_-‐–"
+_DIGITS_AFTER_RANGE = "/_-‐–"
 
 
 def typeset_text(text: str, language: str) -> str:
@@ -388,7 +390,7 @@ class _Setter:
                 return True
         return False
 
-    # Dashes.
+    # Dashes and number ranges.
 
     def set_dash(self, text: str, j: int, start: int, out: list[str]) -> int:
         at = start + j
@@ -408,8 +410,11 @@ class _Setter:
         before, after = self.before(at), self.after(at + length)
         if before.isalnum() and after.isalnum():
             # Closed up between words or numbers: 1990--1995, Paris---London (the LaTeX
-            # convention for typed dashes); one hyphen is a hyphen.
-            out.append("-" if length == 1 else "–" if length == 2 else "—")
+            # convention for typed dashes); one hyphen is a range only between two numbers.
+            if length == 1:
+                out.append("–" if self.is_range(at) else "-")
+            else:
+                out.append("–" if length == 2 else "—")
             return j + length
         spaced_before = before == _BOUNDARY or before.isspace()
         if length == 1 and not (spaced_before and (after == _BOUNDARY or after.isspace() or after in _CLOSING)):
@@ -455,6 +460,30 @@ class _Setter:
         while at > 0 and self.context[at - 1] != _BOUNDARY and self.context[at - 1].isspace():
             at -= 1
         return self.before(at)
+
+    def is_range(self, at: int) -> bool:
+        """Whether the hyphen at ``at`` joins a range of numbers (1990-1995, pp. 12-18, 1914-18)
+        rather than parts of an identifier: an ISBN or a date (two hyphens or more), a code next
+        to letters, a year and month (2026-11: the second number is not the greater)."""
+        first = at
+        while first > 0 and self.context[first - 1].isdigit():
+            first -= 1
+        last = at + 1
+        while last < len(self.context) and self.context[last].isdigit():
+            last += 1
+        before, after = self.before(first), self.after(last)
+        if before.isalnum() or before in _DIGITS_BEFORE_RANGE:
+            return False
+        if after.isalnum() or after in _DIGITS_AFTER_RANGE or (after in ".,:" and self.after(last + 1).isdigit()):
+            return False
+        low, high = self.context[first:at], self.context[at + 1:last]
+        if len(low) > 1 and low[0] == "0":
+            return False
+        if len(high) > len(low):
+            return high[0] != "0"
+        # 1914-18 means 1914-1918: compare as equal-length strings (no int(): any length is fine).
+        high = low[:len(low) - len(high)] + high
+        return high > low
 
     # Ellipses, guillemets and the spaces before punctuation.
 

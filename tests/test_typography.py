@@ -74,12 +74,24 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("language", "typed", "expected"), CASES)
+# Number ranges take an en dash (Chicago Manual of Style, New Hart's Rules, Duden's "Bis-Strich");
+# identifiers keep their hyphens: ISBNs, dates and phone numbers (two hyphens or more), codes next
+# to letters or points, a number with a leading zero, a year and month (the second is not greater).
+RANGES = [
+    ("en", "1990-1995, pp 12-18, 1914-18, 7-9 May, 1990--1995", "1990–1995, pp 12–18, 1914–18, 7–9 May, 1990–1995"),
+    ("en", "ISBN 978-3-16-148410-0, 2026-11-27, 2026-11, 555-123-4567, COVID-19, A4-5, v1.2-3, 05-10, 1995-1990",
+     "ISBN 978-3-16-148410-0, 2026-11-27, 2026-11, 555-123-4567, COVID-19, A4-5, v1.2-3, 05-10, 1995-1990"),
+    ("de", "1914-1918 und 1939-45", "1914–1918 und 1939–45"),
+    ("fr", "1789-1799 ; https://example.org/1990-1995", f"1789–1799{NNB}; https://example.org/1990-1995"),
+]
+
+
+@pytest.mark.parametrize(("language", "typed", "expected"), CASES + RANGES)
 def test_plain_text_is_set_as_the_language_sets_it(language: str, typed: str, expected: str) -> None:
     assert typeset_text(typed, language) == expected
 
 
-@pytest.mark.parametrize(("language", "typed", "expected"), CASES)
+@pytest.mark.parametrize(("language", "typed", "expected"), CASES + RANGES)
 def test_setting_text_twice_changes_nothing(language: str, typed: str, expected: str) -> None:
     """A title may pass through more than one stage: set text is left as it is."""
     assert typeset_text(expected, language) == expected
@@ -144,6 +156,12 @@ def test_quotes_and_dashes_are_read_across_the_tree(language: str, typed: str, e
         assert body.startswith("<p>“Quoted.”<sup") and body.endswith(f"</sup>{NB}— and</p>\n")
     else:
         assert body == expected
+
+
+def test_ranges_in_notes_and_code() -> None:
+    body, notes, _ = render("In 2014-2020 and `2014-2020`.[^a]\n\n[^a]: Ibid. - P 18-19.")
+    assert body.startswith("<p>In 2014–2020 and <code>2014-2020</code>.<sup")
+    assert notes == [f"<p>Ibid.{NB}– P 18–19.</p>"]
 
 
 def test_urls_are_never_touched() -> None:
