@@ -74,57 +74,59 @@ _FRENCH_SPACES = ((";", NNBSP), ("!", NNBSP), ("?", NNBSP), (":", NBSP))
 _ENGLISH_ELISIONS = ("tis", "twas", "twere", "twill", "em", "n", "cause", "til", "bout")
 
 RULES: Mapping[str, LanguageRules] = MappingProxyType({
-    # Chicago Manual of Style, 17th ed., 6.9 and 6.11 (double quotation marks, single ones inside
-    # them; the apostrophe is the right single quotation mark, 6.115; 'tis, 'em, rock 'n' roll,
-    # the '90s, 6.117, 9.33); 6.100 and 9.17 for primes in 5′10″. The dash is this book's house
-    # style since its first edition: a spaced em dash, bound to the word before it, where
-    # Chicago 6.85 closes it up.
+    # Chicago Manual of Style (17th ed.), on quotation marks and the apostrophe: double marks,
+    # single ones inside them; the apostrophe is the right single mark, also where a word begins
+    # with one ('tis, 'em, rock 'n' roll, the '90s); primes, not quotation marks, for feet and
+    # inches (5′10″). The dash is this book's house style from its first edition: a spaced em
+    # dash bound to the word before it, where Chicago closes the em dash up.
     "en": LanguageRules("en", _quotes("“”", "‘’"), "—", elisions=_ENGLISH_ELISIONS),
-    # New Hart's Rules, 2nd ed. (Oxford), 9.2: single quotation marks, double ones inside them;
-    # 4.11.1: the spaced en rule as the parenthetical dash.
+    # New Hart's Rules (Oxford), on quotation marks and on dashes: single quotation marks, double
+    # ones inside them; the spaced en rule as the parenthetical dash.
     "en-gb": LanguageRules("en-GB", _quotes("‘’", "“”"), "–", elisions=_ENGLISH_ELISIONS),
-    # Lexique des règles typographiques en usage à l'Imprimerie nationale, 3rd ed.: guillemets
-    # français « » with no-break spaces inside, guillemets anglais “ ” for a quotation inside a
-    # quotation; espace fine insécable before ; ! ? and an espace insécable (word width) before
-    # the colon; the tiret d'incise is the spaced en dash (demi-cadratin); the apostrophe ’.
-    "fr": LanguageRules("fr", _quotes("«»", "“”", inner=NBSP), "–", space_before=_FRENCH_SPACES),
-    # Office québécois de la langue française, Banque de dépannage linguistique, « Espacement
-    # avant et après les signes de ponctuation »: in Quebec no space before ; ! ?, an espace
-    # insécable before the colon and inside « ».
-    "fr-ca": LanguageRules("fr-CA", _quotes("«»", "“”", inner=NBSP), "–", space_before=((":", NBSP),)),
-    # Duden, Die deutsche Rechtschreibung, "Anführungszeichen" and "Apostroph": „ “ with ‚ ‘
-    # inside; the apostrophe ’ (never ‘); the Gedankenstrich is the en dash with a space on each
-    # side.
+    # Lexique des règles typographiques en usage à l'Imprimerie nationale: guillemets français
+    # « » with no-break spaces inside, guillemets anglais “ ” for a quotation inside a quotation;
+    # an espace fine insécable before ; ! ? and a (word-width) espace insécable before the
+    # colon; the tiret d'incise is the em dash (tiret cadratin) between spaces; the apostrophe ’.
+    "fr": LanguageRules("fr", _quotes("«»", "“”", inner=NBSP), "—", space_before=_FRENCH_SPACES),
+    # Office québécois de la langue française, Banque de dépannage linguistique, on spacing
+    # around punctuation: in Quebec no space before ; ! ?, an espace insécable before the colon
+    # and inside « ».
+    "fr-ca": LanguageRules("fr-CA", _quotes("«»", "“”", inner=NBSP), "—", space_before=((":", NBSP),)),
+    # Duden, Die deutsche Rechtschreibung, rules on Anführungszeichen, Apostroph and
+    # Gedankenstrich: „ “ with ‚ ‘ inside; the apostrophe ’ (never ‘); the Gedankenstrich is the
+    # en dash with a space on each side.
     "de": LanguageRules("de", _quotes("„“", "‚‘"), "–", elisions=("s", "n")),
-    # Duden, same articles: in Switzerland « » with ‹ › inside, without spaces.
+    # Duden, same rules, on Swiss usage: « » with ‹ › inside, without spaces.
     "de-ch": LanguageRules("de-CH", _quotes("«»", "‹›"), "–", elisions=("s", "n")),
-    # Real Academia Española, Ortografía de la lengua española (2010), 3.4.8: comillas angulares
-    # « », then “ ”, then ‘ ’; 3.4.5: the raya is attached to the phrase it sets off
+    # Real Academia Española, Ortografía de la lengua española (2010), on comillas and the raya:
+    # comillas angulares « », then “ ”, then ‘ ’; the raya is attached to the phrase it sets off
     # ("texto —inciso— texto"), and a line of dialogue opens with one.
     "es": LanguageRules("es", _quotes("«»", "“”", "‘’"), "—", dash_style="paired"),
-    # R. Lesina, Il nuovo manuale di stile (Zanichelli): virgolette basse « », alte “ ” inside;
-    # the lineetta as a spaced en dash.
+    # R. Lesina, Il nuovo manuale di stile (Zanichelli), on virgolette: basse « », alte “ ”
+    # inside. The lineetta between spaces, set by most Italian publishers as the en dash.
     "it": LanguageRules("it", _quotes("«»", "“”"), "–"),
-    # Acordo Ortográfico da Língua Portuguesa (1990), Base XXI, and European printers: aspas
-    # angulares « », “ ” inside; the travessão (em dash), spaced.
+    # Ciberdúvidas da Língua Portuguesa, on aspas and the travessão: in Portugal aspas angulares
+    # « », “ ” inside; the travessão (em dash) between spaces.
     "pt": LanguageRules("pt", _quotes("«»", "“”"), "—"),
-    # ABNT NBR 6023 and Brazilian usage: aspas duplas “ ”, simples ‘ ’ inside; the travessão.
+    # Folha de S.Paulo, Manual da Redação, on aspas: in Brazil aspas duplas “ ”, simples ‘ ’
+    # inside; the travessão.
     "pt-br": LanguageRules("pt-BR", _quotes("“”", "‘’"), "—"),
-    # Taalunie, Taaladvies.net, "Aanhalingstekens": double marks for quotations, single ones
+    # Taalunie, Taaladvies.net, on aanhalingstekens: double marks for quotations, single ones
     # inside them; of the two shapes it allows, the low-high „ ” of Dutch book typography (and
     # ‚ ’ inside); the gedachtestreepje is the spaced en dash; 't, 's, 'n take the apostrophe.
     "nl": LanguageRules("nl", _quotes("„”", "‚’"), "–", elisions=("t", "s", "n")),
-    # Wielki słownik ortograficzny PWN, Zasady pisowni, "Cudzysłów": „ ” and « » inside; the
-    # półpauza (en dash), spaced, as the dash.
+    # Wielki słownik ortograficzny PWN, Zasady pisowni i interpunkcji, on cudzysłów: „ ” with
+    # « » inside; the półpauza (en dash) between spaces as the dash.
     "pl": LanguageRules("pl", _quotes("„”", "«»"), "–"),
     # А. Э. Мильчин, Л. К. Чельцова, Справочник издателя и автора: «ёлочки» with „лапки“ inside;
     # the em dash, spaced, bound by a no-break space to the word before it.
     "ru": LanguageRules("ru", _quotes("«»", "„“"), "—"),
-    # Український правопис (2019), § 164 and ДСТУ 3582: « » with „ “ inside; the spaced em dash.
+    # Український правопис (2019), on лапки and the тире: « » with „ “ inside; the spaced em dash.
     "uk": LanguageRules("uk", _quotes("«»", "„“"), "—"),
-    # Беларускі правапіс (2008), following the Russian printers' practice: « » with „ “ inside.
+    # Правілы беларускай арфаграфіі і пунктуацыі (2008), as Russian printers set them: « » with
+    # „ “ inside; the spaced em dash.
     "be": LanguageRules("be", _quotes("«»", "„“"), "—"),
-    # ČSN 01 6910 and Pravidla českého pravopisu: „ “ with ‚ ‘ inside; the spaced en dash.
+    # Pravidla českého pravopisu and ČSN 01 6910: „ “ with ‚ ‘ inside; the spaced en dash.
     "cs": LanguageRules("cs", _quotes("„“", "‚‘"), "–"),
 })
 

@@ -49,7 +49,7 @@ CASES = [
     # French (defect 2: L ›arrivée, m ›a).
     ("fr", "L'arrivée m'a surpris, aujourd'hui.", "L’arrivée m’a surpris, aujourd’hui."),
     ("fr", 'Il a dit : "Bonjour !"', f"Il a dit{NB}: «{NB}Bonjour{NNB}!{NB}»"),
-    ("fr", "\"Quoi?\" - \"Rien; c'est 'ça'.\"", f"«{NB}Quoi{NNB}?{NB}»{NB}– «{NB}Rien{NNB}; c’est “ça”.{NB}»"),
+    ("fr", "\"Quoi?\" - \"Rien; c'est 'ça'.\"", f"«{NB}Quoi{NNB}?{NB}»{NB}— «{NB}Rien{NNB}; c’est “ça”.{NB}»"),
     ("fr", "« mot » et «mot» ; 10:30 ?!", f"«{NB}mot{NB}» et «{NB}mot{NB}»{NNB}; 10:30{NNB}?!"),
     ("fr-CA", 'Quoi? Note: "oui"', f"Quoi? Note{NB}: «{NB}oui{NB}»"),
     # German (defect 2: wie‘s).
