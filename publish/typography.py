@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
 from typing import Literal
 
 NBSP = "\u00a0"
-"""No-break space: before a dash, inside French guillemets."""
+"""No-break space: before a dash, inside French guillemets, after "p." before its number."""
 NNBSP = "\u202f"
 """Narrow no-break space (espace fine insécable): before French ; ! ?."""
 PRIME = "\u2032"
@@ -61,8 +61,19 @@ class LanguageRules:
     apostrophe: str = "\u2019"
     space_before: tuple[tuple[str, str], ...] = ()
     """Punctuation that takes a no-break space before it, and which space (French ; : ! ?)."""
+    abbreviations: tuple[str, ...] = ()
+    """Abbreviations that take a number ("p. 86"): a no-break space joins them to it."""
     elisions: tuple[str, ...] = ()
     """Words that begin with an apostrophe where a quotation might open (English 'Twas, Dutch 't)."""
+    abbreviation_pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.abbreviations:
+            # One pattern per language, made once: an abbreviation (not inside a word), the
+            # spaces typed after it, and a number, Arabic or Roman (Vol. II), after them.
+            names = "|".join(re.escape(a) for a in sorted(self.abbreviations, key=len, reverse=True))
+            pattern = re.compile(f"(?<!\\w)({names})[ \\t\\n]+(?=\\d|[IVXLCDM]+\\b)")
+            object.__setattr__(self, "abbreviation_pattern", pattern)
 
 
 def _quotes(*pairs: str, inner: str = "") -> tuple[QuoteMarks, ...]:
@@ -71,6 +82,15 @@ def _quotes(*pairs: str, inner: str = "") -> tuple[QuoteMarks, ...]:
 
 
 _FRENCH_SPACES = ((";", NNBSP), ("!", NNBSP), ("?", NNBSP), (":", NBSP))
+# Chicago Manual of Style and New Hart's Rules, on abbreviations: the common ones before a page,
+# note, volume, chapter, figure, line or section number (P. as bibliographies capitalise it).
+_ENGLISH_ABBREVIATIONS = (
+    "p.", "P.", "pp.", "No.", "Nos.", "no.", "nos.", "Vol.", "Vols.", "vol.", "vols.", "Ch.", "ch.", "Chap.", "chap.",
+    "Fig.", "fig.", "figs.", "Art.", "art.", "Sec.", "sec.", "para.", "n.", "nn.", "l.", "ll.", "col.", "§", "§§",
+)
+_FRENCH_ABBREVIATIONS = ("p.", "pp.", "t.", "vol.", "chap.", "fig.", "art.", "n°", "§")
+_GERMAN_ABBREVIATIONS = ("S.", "Nr.", "Bd.", "Bde.", "Kap.", "Abb.", "Art.", "Abs.", "Tab.", "Anm.", "§", "§§")
+_PORTUGUESE_ABBREVIATIONS = ("p.", "pp.", "pág.", "n.º", "vol.", "cap.", "fig.", "art.", "§")
 _ENGLISH_ELISIONS = ("tis", "twas", "twere", "twill", "em", "n", "cause", "til", "bout")
 
 RULES: Mapping[str, LanguageRules] = MappingProxyType({
@@ -79,55 +99,70 @@ RULES: Mapping[str, LanguageRules] = MappingProxyType({
     # with one ('tis, 'em, rock 'n' roll, the '90s); primes, not quotation marks, for feet and
     # inches (5′10″). The dash is this book's house style from its first edition: a spaced em
     # dash bound to the word before it, where Chicago closes the em dash up.
-    "en": LanguageRules("en", _quotes("“”", "‘’"), "—", elisions=_ENGLISH_ELISIONS),
+    "en": LanguageRules("en", _quotes("“”", "‘’"), "—", elisions=_ENGLISH_ELISIONS,
+                        abbreviations=_ENGLISH_ABBREVIATIONS),
     # New Hart's Rules (Oxford), on quotation marks and on dashes: single quotation marks, double
     # ones inside them; the spaced en rule as the parenthetical dash.
-    "en-gb": LanguageRules("en-GB", _quotes("‘’", "“”"), "–", elisions=_ENGLISH_ELISIONS),
+    "en-gb": LanguageRules("en-GB", _quotes("‘’", "“”"), "–", elisions=_ENGLISH_ELISIONS,
+                           abbreviations=_ENGLISH_ABBREVIATIONS),
     # Lexique des règles typographiques en usage à l'Imprimerie nationale: guillemets français
     # « » with no-break spaces inside, guillemets anglais “ ” for a quotation inside a quotation;
     # an espace fine insécable before ; ! ? and a (word-width) espace insécable before the
     # colon; the tiret d'incise is the em dash (tiret cadratin) between spaces; the apostrophe ’.
-    "fr": LanguageRules("fr", _quotes("«»", "“”", inner=NBSP), "—", space_before=_FRENCH_SPACES),
+    "fr": LanguageRules("fr", _quotes("«»", "“”", inner=NBSP), "—", space_before=_FRENCH_SPACES,
+                        abbreviations=_FRENCH_ABBREVIATIONS),
     # Office québécois de la langue française, Banque de dépannage linguistique, on spacing
     # around punctuation: in Quebec no space before ; ! ?, an espace insécable before the colon
     # and inside « ».
-    "fr-ca": LanguageRules("fr-CA", _quotes("«»", "“”", inner=NBSP), "—", space_before=((":", NBSP),)),
+    "fr-ca": LanguageRules("fr-CA", _quotes("«»", "“”", inner=NBSP), "—", space_before=((":", NBSP),),
+                           abbreviations=_FRENCH_ABBREVIATIONS),
     # Duden, Die deutsche Rechtschreibung, rules on Anführungszeichen, Apostroph and
     # Gedankenstrich: „ “ with ‚ ‘ inside; the apostrophe ’ (never ‘); the Gedankenstrich is the
-    # en dash with a space on each side.
-    "de": LanguageRules("de", _quotes("„“", "‚‘"), "–", elisions=("s", "n")),
+    # en dash with a space on each side; S. 12, Nr. 5 kept together (DIN 5008).
+    "de": LanguageRules("de", _quotes("„“", "‚‘"), "–", elisions=("s", "n"), abbreviations=_GERMAN_ABBREVIATIONS),
     # Duden, same rules, on Swiss usage: « » with ‹ › inside, without spaces.
-    "de-ch": LanguageRules("de-CH", _quotes("«»", "‹›"), "–", elisions=("s", "n")),
+    "de-ch": LanguageRules("de-CH", _quotes("«»", "‹›"), "–", elisions=("s", "n"),
+                           abbreviations=_GERMAN_ABBREVIATIONS),
     # Real Academia Española, Ortografía de la lengua española (2010), on comillas and the raya:
     # comillas angulares « », then “ ”, then ‘ ’; the raya is attached to the phrase it sets off
     # ("texto —inciso— texto"), and a line of dialogue opens with one.
-    "es": LanguageRules("es", _quotes("«»", "“”", "‘’"), "—", dash_style="paired"),
+    "es": LanguageRules("es", _quotes("«»", "“”", "‘’"), "—", dash_style="paired",
+                        abbreviations=("p.", "pp.", "pág.", "págs.", "núm.", "n.º", "vol.", "vols.", "cap.", "fig.",
+                                       "art.", "§")),
     # R. Lesina, Il nuovo manuale di stile (Zanichelli), on virgolette: basse « », alte “ ”
     # inside. The lineetta between spaces, set by most Italian publishers as the en dash.
-    "it": LanguageRules("it", _quotes("«»", "“”"), "–"),
+    "it": LanguageRules("it", _quotes("«»", "“”"), "–",
+                        abbreviations=("p.", "pp.", "pag.", "n.", "nn.", "vol.", "voll.", "cap.", "fig.", "art.", "§")),
     # Ciberdúvidas da Língua Portuguesa, on aspas and the travessão: in Portugal aspas angulares
     # « », “ ” inside; the travessão (em dash) between spaces.
-    "pt": LanguageRules("pt", _quotes("«»", "“”"), "—"),
+    "pt": LanguageRules("pt", _quotes("«»", "“”"), "—", abbreviations=_PORTUGUESE_ABBREVIATIONS),
     # Folha de S.Paulo, Manual da Redação, on aspas: in Brazil aspas duplas “ ”, simples ‘ ’
     # inside; the travessão.
-    "pt-br": LanguageRules("pt-BR", _quotes("“”", "‘’"), "—"),
+    "pt-br": LanguageRules("pt-BR", _quotes("“”", "‘’"), "—", abbreviations=_PORTUGUESE_ABBREVIATIONS),
     # Taalunie, Taaladvies.net, on aanhalingstekens: double marks for quotations, single ones
     # inside them; of the two shapes it allows, the low-high „ ” of Dutch book typography (and
     # ‚ ’ inside); the gedachtestreepje is the spaced en dash; 't, 's, 'n take the apostrophe.
-    "nl": LanguageRules("nl", _quotes("„”", "‚’"), "–", elisions=("t", "s", "n")),
+    "nl": LanguageRules("nl", _quotes("„”", "‚’"), "–", elisions=("t", "s", "n"),
+                        abbreviations=("p.", "pp.", "blz.", "nr.", "vol.", "hfdst.", "fig.", "art.", "§")),
     # Wielki słownik ortograficzny PWN, Zasady pisowni i interpunkcji, on cudzysłów: „ ” with
-    # « » inside; the półpauza (en dash) between spaces as the dash.
-    "pl": LanguageRules("pl", _quotes("„”", "«»"), "–"),
+    # « » inside; the półpauza (en dash) between spaces as the dash; "nr" (no point: it ends with
+    # the word's last letter) and "s." before numbers.
+    "pl": LanguageRules("pl", _quotes("„”", "«»"), "–",
+                        abbreviations=("s.", "nr", "t.", "rozdz.", "rys.", "art.", "ust.", "poz.", "§")),
     # А. Э. Мильчин, Л. К. Чельцова, Справочник издателя и автора: «ёлочки» with „лапки“ inside;
-    # the em dash, spaced, bound by a no-break space to the word before it.
-    "ru": LanguageRules("ru", _quotes("«»", "„“"), "—"),
-    # Український правопис (2019), on лапки and the тире: « » with „ “ inside; the spaced em dash.
-    "uk": LanguageRules("uk", _quotes("«»", "„“"), "—"),
+    # the em dash, spaced, bound by a no-break space to the word before it; № and с. bound to
+    # their numbers.
+    "ru": LanguageRules("ru", _quotes("«»", "„“"), "—",
+                        abbreviations=("с.", "С.", "стр.", "т.", "Т.", "гл.", "рис.", "ч.", "ст.", "п.", "№", "§")),
+    # Український правопис (2019), on лапки and the тире: « » with „ “ inside; the spaced em dash;
+    # the abbreviations of ДСТУ 3582 (bibliographic description) before numbers.
+    "uk": LanguageRules("uk", _quotes("«»", "„“"), "—",
+                        abbreviations=("с.", "С.", "т.", "Т.", "розд.", "рис.", "ч.", "ст.", "п.", "№", "§")),
     # Правілы беларускай арфаграфіі і пунктуацыі (2008), as Russian printers set them: « » with
     # „ “ inside; the spaced em dash.
-    "be": LanguageRules("be", _quotes("«»", "„“"), "—"),
+    "be": LanguageRules("be", _quotes("«»", "„“"), "—", abbreviations=("с.", "С.", "т.", "№", "§")),
     # Pravidla českého pravopisu and ČSN 01 6910: „ “ with ‚ ‘ inside; the spaced en dash.
-    "cs": LanguageRules("cs", _quotes("„“", "‚‘"), "–"),
+    "cs": LanguageRules("cs", _quotes("„“", "‚‘"), "–", abbreviations=("s.", "č.", "str.", "kap.", "obr.", "§")),
 })
 
 
@@ -282,7 +317,10 @@ class _Setter:
             else:
                 pos = self.set_punctuation(text, j, start, out)
         out.append(text[pos:])
-        return "".join(out)
+        result = "".join(out)
+        if self.rules.abbreviation_pattern is not None:
+            result = self.rules.abbreviation_pattern.sub(lambda m: m.group(1) + NBSP, result)
+        return result
 
     # Quotation marks, apostrophes and primes.
 

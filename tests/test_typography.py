@@ -85,13 +85,30 @@ RANGES = [
     ("fr", "1789-1799 ; https://example.org/1990-1995", f"1789–1799{NNB}; https://example.org/1990-1995"),
 ]
 
+# A no-break space joins an abbreviation to the number it takes, so that no line ends with "p.".
+ABBREVIATIONS = [
+    ("en", "p. 86, P. 30, No. 5, Vol. 2, vol. 3, ch. 4, fig. 2, Vol. II, art. 5, § 3, Mr. Smith, p. a, pp. 12-18",
+     f"p.{NB}86, P.{NB}30, No.{NB}5, Vol.{NB}2, vol.{NB}3, ch.{NB}4, fig.{NB}2, Vol.{NB}II, art.{NB}5, §{NB}3, "
+     f"Mr. Smith, p. a, pp.{NB}12–18"),
+    ("en", "the map on p.\n12 and in no. 1990", f"the map on p.{NB}12 and in no.{NB}1990"),
+    ("fr", "p. 5, t. 2, n° 4 ; vol. 3 !", f"p.{NB}5, t.{NB}2, n°{NB}4{NNB}; vol.{NB}3{NNB}!"),
+    ("de", "S. 12, Nr. 5, Abb. 3, Bd. IV", f"S.{NB}12, Nr.{NB}5, Abb.{NB}3, Bd.{NB}IV"),
+    ("es", "pág. 5, n.º 3, cap. 2", f"pág.{NB}5, n.º{NB}3, cap.{NB}2"),
+    ("it", "p. 5, n. 3, cap. 2", f"p.{NB}5, n.{NB}3, cap.{NB}2"),
+    ("pt", "pág. 5, n.º 3", f"pág.{NB}5, n.º{NB}3"),
+    ("nl", "blz. 4, nr. 5", f"blz.{NB}4, nr.{NB}5"),
+    ("pl", "s. 12, nr 5, t. 2", f"s.{NB}12, nr{NB}5, t.{NB}2"),
+    ("ru", "С. 12, с. 4, № 5, т. 2", f"С.{NB}12, с.{NB}4, №{NB}5, т.{NB}2"),
+    ("uk", "с. 5, № 3", f"с.{NB}5, №{NB}3"),
+]
 
-@pytest.mark.parametrize(("language", "typed", "expected"), CASES + RANGES)
+
+@pytest.mark.parametrize(("language", "typed", "expected"), CASES + RANGES + ABBREVIATIONS)
 def test_plain_text_is_set_as_the_language_sets_it(language: str, typed: str, expected: str) -> None:
     assert typeset_text(typed, language) == expected
 
 
-@pytest.mark.parametrize(("language", "typed", "expected"), CASES + RANGES)
+@pytest.mark.parametrize(("language", "typed", "expected"), CASES + RANGES + ABBREVIATIONS)
 def test_setting_text_twice_changes_nothing(language: str, typed: str, expected: str) -> None:
     """A title may pass through more than one stage: set text is left as it is."""
     assert typeset_text(expected, language) == expected
@@ -162,6 +179,12 @@ def test_ranges_in_notes_and_code() -> None:
     body, notes, _ = render("In 2014-2020 and `2014-2020`.[^a]\n\n[^a]: Ibid. - P 18-19.")
     assert body.startswith("<p>In 2014–2020 and <code>2014-2020</code>.<sup")
     assert notes == [f"<p>Ibid.{NB}– P 18–19.</p>"]
+
+
+def test_abbreviations_in_notes_and_code() -> None:
+    body, notes, _ = render("See `p. 5` and p. 5.[^a]\n\n[^a]: Ibid. - P. 18-19; No. 4.")
+    assert body.startswith(f"<p>See <code>p. 5</code> and p.{NB}5.<sup")
+    assert notes == [f"<p>Ibid.{NB}– P.{NB}18–19; No.{NB}4.</p>"]
 
 
 def test_urls_are_never_touched() -> None:
