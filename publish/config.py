@@ -3,9 +3,12 @@
 Takes the book folder; returns the config and every problem found in it at once (a misspelled
 key gets a did-you-mean). Only title, author and language are required: everything else is
 derived deterministically (the identifier with a warning), so a first book builds from three
-lines. The words the book prints come from ``labels`` in its language, with book.toml's
-``[labels]`` in their place; a language the table lacks gets English, with one warning. Without
-a date the imprint has no year and no "First published" line: the build never reads the clock.
+lines. The text book.toml gives to be shown (title, subtitle, author, publisher, rights,
+description, edition, labels) is set by ``typography`` for the book's language here, once, so
+that every page and every piece of metadata shows it as the chapters are set. The words the book
+prints come from ``labels`` in its language, with book.toml's ``[labels]`` in their place; a
+language the tables lack gets English words and typography, with one warning. Without a date the
+imprint has no year and no "First published" line: the build never reads the clock.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 
 from publish.diagnostics import Diagnostic, decode_utf8, did_you_mean, display_path, error, warning
 from publish.labels import ENGLISH, LABEL_NAMES, LIST_LABELS, PLACEHOLDERS, Labels, has_labels, labels_for
+from publish.typography import choose_rules, typeset_text
 
 CONFIG_NAME = "book.toml"
 REQUIRED_KEYS = ("title", "author", "language")
@@ -207,22 +211,44 @@ def _validate(data: dict[str, Any], text: str, shown: str) -> tuple[BookConfig |
         identifier = derive_identifier(title, author)
         problems.append(warning(shown, 1, 1, "config-derived",
                                 f"no identifier; using {identifier} (derived from title and author)"))
-    if not has_labels(language) and set(LABEL_NAMES) - set(overrides):
+    fallback = _language_fallback(language, overrides)
+    if fallback:
         line, col = _key_position(text, "language")
-        problems.append(warning(shown, line, col, "config-language",
-                                f"no labels for language '{language}': the book prints English words "
-                                "(Contents, Notes, Chapter 1); give yours under [labels] in book.toml"))
-    labels = labels_for(language, overrides)
-    publisher = text_value("publisher") or author
+        problems.append(warning(shown, line, col, "config-language", fallback))
+
+    def typeset(value: str) -> str:
+        # What book.toml says is shown as the chapters are: the cover, the title pages, the
+        # running heads, the contents, the metadata and the outline all take it from here.
+        return typeset_text(value, language)
+
+    labels = labels_for(language, {key: typeset(value) if isinstance(value, str) else value
+                                   for key, value in overrides.items()})
+    shown_author = typeset(author)
+    publisher = typeset(text_value("publisher")) or shown_author
     year = f"{date[:4]} " if date else ""
-    rights = text_value("rights") or f"© {year}{author}. {labels.all_rights_reserved}"
+    rights = typeset(text_value("rights")) or f"© {year}{shown_author}. {labels.all_rights_reserved}"
     return BookConfig(
-        title=title, author=author, language=language, identifier=identifier, date=date,
-        publisher=publisher, rights=rights, description=text_value("description"),
-        subtitle=text_value("subtitle"), edition=text_value("edition"), cover=cover,
+        title=typeset(title), author=shown_author, language=language, identifier=identifier, date=date,
+        publisher=publisher, rights=rights, description=typeset(text_value("description")),
+        subtitle=typeset(text_value("subtitle")), edition=typeset(text_value("edition")), cover=cover,
         chapters=chapters, notes=notes, trim=trim or TRIM_PRESETS["6x9in"], trim_name=trim_name, gutter=gutter,
         labels=labels, stamp_date=date or _epoch_date() or UNDATED_STAMP,
     ), problems
+
+
+def _language_fallback(language: str, overrides: dict[str, str | tuple[str, ...]]) -> str:
+    """What a language the tables lack falls back to, said once: the words the book prints (unless
+    [labels] gives them all) and the typography, English both; '' when nothing does."""
+    words = not has_labels(language) and bool(set(LABEL_NAMES) - set(overrides))
+    marks = choose_rules(language)[1]
+    english_words = "the book prints English words (Contents, Notes, Chapter 1)"
+    advice = "give them under [labels] in book.toml"
+    if words and marks:
+        return (f"no labels or typography rules for language '{language}': {english_words} and sets quotes, "
+                f"dashes and spaces as in English; {advice}")
+    if words:
+        return f"no labels for language '{language}': {english_words}; {advice}"
+    return marks or ""
 
 
 def _gutter_fits(gutter: str, trim: tuple[float, float] | None) -> bool:

@@ -173,7 +173,7 @@ def test_an_unknown_language_prints_english_with_one_warning(tmp_path: Path) -> 
     book, problems = load_book(book_dir)
     assert book is not None
     assert [(p.severity.value, p.code, p.line) for p in problems] == [("warning", "config-language", 3)]
-    assert "no labels for language 'ja'" in problems[0].message
+    assert "no labels or typography rules for language 'ja'" in problems[0].message
     assert book.config.labels == ENGLISH
     assert load_config(small_book(tmp_path / "gb", 'title = "T"\nauthor = "A"\nlanguage = "en-GB"\n'
                                   'identifier = "urn:uuid:0c0c0c0c-1111-4222-8333-44445555666a"\n'))[1] == []
@@ -243,3 +243,78 @@ def test_the_pdf_of_an_undated_german_book(tmp_path: Path, monkeypatch: pytest.M
     outline = [item.title for item in reader.outline if not isinstance(item, list)]
     assert outline == ["Titelseite", "Impressum", "Inhalt", "1. Die Ankunft", "2. Die Abfahrt", "Anmerkungen"]
     assert "1970" not in str(reader.metadata.get("/CreationDate"))
+
+
+# ---- book.toml's text, set like the chapters (defect 3) ---------------------------------------
+
+
+def test_title_subtitle_and_author_are_set_by_the_books_typography(tmp_path: Path) -> None:
+    book_dir = small_book(tmp_path / "book", 'title = "The Keeper\'s Log"\nsubtitle = "Lights -- and \\"tides\\""\n'
+                          'author = "Anne-Marie d\'Arc"\nlanguage = "en"\n'
+                          'identifier = "urn:uuid:0c0c0c0c-1111-4222-8333-44445555666d"\n'
+                          'description = "A keeper\'s year..."\n',
+                          chapter="# One\n\nText.[^a]\n\nMore text.\n\n[^a]: A note.\n")
+    book, _ = load_book(book_dir)
+    assert book is not None
+    title, subtitle, author = "The Keeper’s Log", "Lights\u00a0— and “tides”", "Anne-Marie d’Arc"
+    assert (book.config.title, book.config.subtitle, book.config.author) == (title, subtitle, author)
+    assert book.config.description == "A keeper’s year…"
+    assert book.slug == "the-keeper-s-log"  # the file name as before
+    front = front_html(book, contents_entries(book, True))
+    assert front.count("The Keeper’s Log") == 3 and "Keeper's" not in front  # <title>, half-title, title page
+    assert subtitle in front and "Anne-Marie d’Arc" in front and "d'Arc" not in front
+    assert 'data-verso="The Keeper’s Log"' in chapter_html(book, book.chapters[0])  # the running head
+    files = epub_files(book_dir)
+    package = etree.fromstring(files["EPUB/content.opf"])
+    assert [t.text for t in package.iterfind(".//dc:title", NS)] == [title, subtitle]
+    assert package.findtext(".//dc:creator", namespaces=NS) == author
+    assert package.findtext(".//dc:description", namespaces=NS) == "A keeper’s year…"
+    assert f"<h1 class=\"title\" epub:type=\"title\">{title}</h1>".encode() in files["EPUB/titlepage.xhtml"]
+    cover = etree.fromstring(files["EPUB/cover.xhtml"])
+    assert cover.find(".//x:img", NS).get("alt") == f"Cover: {title}, by {author}"
+    assert f"© {author}. All rights reserved.".encode() in files["EPUB/copyright.xhtml"]
+    ncx = files["EPUB/toc.ncx"].decode()
+    assert f"<text>{title}</text>" in ncx and "Keeper's" not in ncx
+
+
+def test_french_book_toml_text_is_set_as_french_printers_set_it(tmp_path: Path) -> None:
+    book_dir = small_book(tmp_path / "livre", 'title = "L\'arrivée au port"\nsubtitle = "Qui vient ? Le \\"Pilote\\""\n'
+                          'author = "Jeanne d\'Arc"\nlanguage = "fr"\n'
+                          'identifier = "urn:uuid:0c0c0c0c-1111-4222-8333-44445555666e"\n')
+    book, _ = load_book(book_dir)
+    assert book is not None
+    assert book.config.title == "L’arrivée au port"
+    assert book.config.subtitle == "Qui vient\u202f? Le «\u00a0Pilote\u00a0»"
+    assert book.config.author == "Jeanne d’Arc"
+
+
+def test_an_unknown_language_is_one_warning_for_words_and_typography(tmp_path: Path) -> None:
+    book_dir = small_book(tmp_path / "book", 'title = "T"\nauthor = "A"\nlanguage = "sv"\n'
+                          'identifier = "urn:uuid:0c0c0c0c-1111-4222-8333-44445555666f"\n')
+    _, problems = load_book(book_dir)
+    [warning] = problems
+    assert warning.code == "config-language"
+    assert "no labels or typography rules for language 'sv'" in warning.message
+    # Belarusian has typography rules but no labels: the warning says only what is missing.
+    book_dir = small_book(tmp_path / "be", 'title = "T"\nauthor = "A"\nlanguage = "be"\n'
+                          'identifier = "urn:uuid:0c0c0c0c-1111-4222-8333-444455556670"\n')
+    _, problems = load_book(book_dir)
+    assert [p.message.split(":")[0] for p in problems] == ["no labels for language 'be'"]
+
+
+@pytest.mark.slow  # a PDF laid out
+def test_the_pdf_shows_book_toml_text_set_like_the_chapters(tmp_path: Path) -> None:
+    require(shutil.which("pdftotext"), "pdftotext (poppler-utils)")
+    long_text = "\n\n".join(["The lamp was lit at dusk and put out at dawn, as the keeper's log says."] * 60)
+    book_dir = small_book(tmp_path / "book", 'title = "The Keeper\'s Log"\nauthor = "Anne-Marie d\'Arc"\n'
+                          'language = "en"\nidentifier = "urn:uuid:0c0c0c0c-1111-4222-8333-444455556671"\n',
+                          chapter=f"# The Lamp's Year\n\n{long_text}\n")
+    target, _ = build_pdf(book_dir, tmp_path / "book.pdf")
+    reader = PdfReader(target)
+    assert (reader.metadata["/Title"], reader.metadata["/Author"]) == ("The Keeper’s Log", "Anne-Marie d’Arc")
+    text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True, check=True).stdout
+    assert "'" not in text  # title pages, running heads, contents, copyright: every apostrophe set
+    assert text.count("The Keeper’s Log") >= 3  # half-title, title page, a left-hand running head
+    assert "The Lamp’s Year" in text
+    outline = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert "1. The Lamp’s Year" in outline
