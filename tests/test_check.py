@@ -155,3 +155,21 @@ def test_the_link_check_suggests_a_link_that_resolves(
     assert suggested, warning
     chapter.write_text(chapter.read_text().replace(f"]({written})", f"]({suggested.group(1)})"))
     assert run_check(capsys, "--book", str(tmp_path)) == (0, ["0 errors, 0 warnings"])
+
+
+def test_the_anchors_a_link_check_lists_are_anchors_that_resolve(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With no close match the check lists the chapter's anchors: each, written after the file
+    name, resolves (an earlier check listed them stripped of their first word: '#harbour')."""
+    (tmp_path / "book.toml").write_text('title = "T"\nauthor = "A"\nlanguage = "en"\n'
+                                        'identifier = "urn:uuid:0c0c0c0c-1111-4222-8333-444455556672"\n')
+    chapter = tmp_path / "01-one.md"
+    chapter.write_text("# One\n\nSee [there](02-two.md#zzz).\n")
+    (tmp_path / "02-two.md").write_text("# Two\n\n## The Harbour\n\nText.\n\n## The Old Quay {#old-quay}\n\nMore.\n")
+    _, lines = run_check(capsys, "--book", str(tmp_path))
+    [warning] = [line for line in lines if "warning[link-unresolved]" in line]
+    listed = re.findall(r"#[\w-]+", warning.split("anchors there: ", 1)[1])
+    assert listed == ["#old-quay", "#the-harbour"]
+    for anchor in listed:
+        chapter.write_text(f"# One\n\nSee [there](02-two.md{anchor}).\n")
+        assert run_check(capsys, "--book", str(tmp_path)) == (0, ["0 errors, 0 warnings"])
