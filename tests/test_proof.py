@@ -29,9 +29,11 @@ MANUSCRIPT = Path(__file__).parents[1] / "manuscript"
 
 
 def test_every_detector_fires_where_its_defect_is(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code = main(["proof", "flags", "--book", str(FLAGS_BOOK), "--html", "-o", str(tmp_path / "p.html")])
-    out = capsys.readouterr().out.splitlines()
+    code = main(["proof", "flags", "--book", str(FLAGS_BOOK), "--html", "-o", str(tmp_path / "p.html"), "--no-cache"])
+    captured = capsys.readouterr()
+    out = captured.err.splitlines()
     assert code == 0
+    assert captured.out == ""  # defect 8: the flags are for a person, on stderr with everything else
     shown = "tests/data/proof-flags/02-flags.md"
     for expected in [
         f"{shown}:3:1: note[quotes-unbalanced]: quotation marks do not balance in this paragraph",
@@ -85,7 +87,7 @@ def test_default_book_flags_list_the_known_problems() -> None:
 @pytest.mark.parametrize("argument", ["2", "02-flags.md", "flags", "tests/data/proof-flags/02-flags.md"])
 def test_chapter_by_number_name_path_or_slug(capsys: pytest.CaptureFixture[str], tmp_path: Path, argument: str) -> None:
     target = tmp_path / "proof.html"
-    assert main(["proof", argument, "--book", str(FLAGS_BOOK), "--html", "-o", str(target)]) == 0
+    assert main(["proof", argument, "--no-cache", "--book", str(FLAGS_BOOK), "--html", "-o", str(target)]) == 0
     page = html.fromstring(target.read_bytes())
     assert page.findtext(".//h1").startswith("Flags")
 
@@ -106,7 +108,7 @@ def test_unknown_or_ambiguous_chapter_lists_chapters(
 
 def test_html_proof_numbers_notes_as_the_book_and_highlights_flags(tmp_path: Path) -> None:
     target = tmp_path / "proof.html"
-    assert main(["proof", "2", "--book", str(FLAGS_BOOK), "--html", "-o", str(target)]) == 0
+    assert main(["proof", "2", "--no-cache", "--book", str(FLAGS_BOOK), "--html", "-o", str(target)]) == 0
     page = html.fromstring(target.read_bytes())
     # Chapter 1 has two notes, so this chapter's notes are 3, 4 and 5.
     refs = [a.text for a in page.iterfind(".//a[@class='noteref']")]

@@ -30,6 +30,7 @@ from publish import __version__
 from publish.cache import Cache
 from publish.config import CONFIG_NAME, GUTTER_AUTO
 from publish.diagnostics import Diagnostic, PublishError, Severity, display_path, error, warning
+from publish.labels import ENGLISH, format_date
 from publish.model import Book, Chapter, Heading
 from publish.output import atomic_path
 from publish.paths import styles_dir
@@ -44,7 +45,6 @@ from publish.pdf.html import (
     book_short_title,
     chapter_html,
     front_html,
-    long_date,
     notes_html,
 )
 from publish.pdf.jobs import Settings, chapter_job, front_job, notes_job, print_settings, sheet_job
@@ -240,11 +240,12 @@ def _slug_lines(book: Book, stamps: list[Stamp], plan: PagePlan, printer: Printe
     """Each page's slug line (book, page, date) below the trim, where the printer's marks are."""
     x_in, y_in = slug_place(printer, book.config.trim[1])
     title = book_short_title(book.config.title)
-    date = long_date(book.config.date)
+    # A mark for the press, in the printer's words; an undated book's slug line has no date.
+    date = format_date(book.config.date, ENGLISH)
     placed = []
     for index, stamp in enumerate(stamps):
         margin = scale.inside_in if index % 2 == 0 else scale.outside_in
-        text = f"{title} · page {plan.folio(index)} ({index + 1} of {plan.total}) · {date}"
+        text = f"{title} · page {plan.folio(index)} ({index + 1} of {plan.total})" + (f" · {date}" if date else "")
         slug = Locator(round((x_in - margin) * 96, 3), round((y_in - scale.top_in) * 96, 3), text, "slug")
         placed.append(replace(stamp, locators=(*stamp.locators, slug)))
     return placed
@@ -285,7 +286,7 @@ def _notes_stamps(book: Book, notes: PartLayout, numbers: Numbers, scale: TypeSc
     note_pages = {note.number: int(numbers.references[note.ref_ids[0]]) for note in book.notes
                   if note.ref_ids and note.ref_ids[0] in numbers.references}
     pages = part_pages(notes)
-    stamps = part_stamps(pages, numbers.notes_folio, notes_heads(pages.ids, note_pages))
+    stamps = part_stamps(pages, numbers.notes_folio, notes_heads(pages.ids, note_pages, book.config.labels))
     locators = note_locators(book, notes, numbers.references, scale)
     return [replace(stamp, locators=locators.get(page, ())) for page, stamp in enumerate(stamps)]
 
@@ -334,21 +335,22 @@ def contents_entries(book: Book, with_notes: bool) -> list[ContentsEntry]:
         entries += [ContentsEntry("section", "", heading.text, heading.id, "0")
                     for heading in chapter.headings if heading.section]
     if with_notes:
-        entries.append(ContentsEntry("back toc-back", "", "Notes", "notes", "0"))
+        entries.append(ContentsEntry("back toc-back", "", book.config.labels.notes, "notes", "0"))
     return entries
 
 
 def _outline(book: Book, parts: Sequence[PartLayout], plan: PagePlan) -> list[OutlineEntry]:
     front = parts[0]
+    labels = book.config.labels
     entries = [OutlineEntry(title, front.anchors[anchor][0])
-               for anchor, title in (("title-page", "Title Page"), ("copyright", "Copyright"),
-                                     ("contents", "Contents")) if anchor in front.anchors]
+               for anchor, title in (("title-page", labels.title_page), ("copyright", labels.copyright),
+                                     ("contents", labels.contents)) if anchor in front.anchors]
     for chapter, part in zip(book.chapters, parts[1:], strict=False):
         start = plan.starts[chapter.id]
         entries.append(OutlineEntry(f"{chapter.number}. {chapter.title}", start,
                                     _outline_headings(chapter.headings, part, start)))
     if "notes" in plan.starts:
-        entries.append(OutlineEntry("Notes", plan.starts["notes"]))
+        entries.append(OutlineEntry(labels.notes, plan.starts["notes"]))
     return entries
 
 
@@ -377,7 +379,7 @@ def _metadata(book: Book) -> Metadata:
     config = book.config
     return Metadata(
         title=config.title + (f": {config.subtitle}" if config.subtitle else ""), author=config.author,
-        subject=config.description, language=config.language, date=config.date,
+        subject=config.description, language=config.language, date=config.stamp_date,
         identifier=config.identifier,
         producer=f"publish {__version__} (WeasyPrint {version('weasyprint')}, pypdf {version('pypdf')})",
     )

@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from publish.labels import ENGLISH, Labels
 from publish.model import Book
 from publish.pdf.html import Locator, Stamp, TypeScale, choose_scale, contents_page_id, locator_id, locator_text
 from publish.pdf.parts import PartLayout
@@ -89,7 +90,7 @@ def reference_folios(anchors: Mapping[str, Mapping[str, tuple[int, float, float]
     return found
 
 
-def notes_heads(ids: Sequence[frozenset[str]], note_pages: Mapping[int, int]) -> list[str]:
+def notes_heads(ids: Sequence[frozenset[str]], note_pages: Mapping[int, int], labels: Labels = ENGLISH) -> list[str]:
     """The running head of each Notes page: which text pages its notes refer to.
 
     ``note_pages`` maps a note's number to the page its (first) reference is on. The first page
@@ -102,9 +103,9 @@ def notes_heads(ids: Sequence[frozenset[str]], note_pages: Mapping[int, int]) ->
         if number == 0 or not pages:
             heads.append("")
         elif pages[0] == pages[-1]:
-            heads.append(f"Notes to page {pages[0]}")
+            heads.append(labels.notes_to_page.format(page=pages[0]))
         else:
-            heads.append(f"Notes to pages {pages[0]}–{pages[-1]}")
+            heads.append(labels.notes_to_pages.format(first=pages[0], last=pages[-1]))
     return heads
 
 
@@ -175,7 +176,7 @@ def note_locators(book: Book, notes: PartLayout, references: Mapping[str, str],
             pages = [references[ref] for ref in outer.ref_ids if ref in references][:1]
         spot = notes.anchors.get(locator_id(note.number))
         if pages and spot is not None:
-            found.setdefault(spot[0], []).append(_locator(scale, spot, locator_text(pages), "note"))
+            found.setdefault(spot[0], []).append(_locator(scale, spot, locator_text(pages, book.config.labels), "note"))
     return {page: tuple(locators) for page, locators in found.items()}
 
 

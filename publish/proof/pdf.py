@@ -155,14 +155,14 @@ def make_proof_pdf(
     # Step 4 - join, label the pages as their folios read, write.
     outline = [OutlineEntry(f"{chapter.number}. {chapter.title}", 0)]
     if "notes" in starts:
-        outline.append(OutlineEntry("Notes", starts["notes"]))
+        outline.append(OutlineEntry(book.config.labels.notes, starts["notes"]))
     with _quiet_subsetter():
         data = join_parts(JoinInput(
             parts=parts, stamps=[StampSet(stamps, list(range(len(pages))))], plan=plan, outline=outline,
             metadata=_metadata(book, chapter, stamp), variant=VARIANT,
             font_files=settings.font_files, subset=cached_subset(cache),
         ))
-    return label_pages(data, opening, part_pages(layout), starts.get("notes"))
+    return label_pages(data, opening, part_pages(layout), starts.get("notes"), book.config.labels.notes)
 
 
 # ---- Stamps --------------------------------------------------------------------------------
@@ -187,7 +187,7 @@ def proof_pages(
         if part.name == "notes":
             note_pages = {note.number: int(refs[note.ref_ids[0]]) for note in book.notes
                           if note.ref_ids and note.ref_ids[0] in refs}
-            heads = notes_heads(planned.ids, note_pages)
+            heads = notes_heads(planned.ids, note_pages, book.config.labels)
             stamps = [Stamp("", heads[page] if page < len(heads) else "", pad=page >= part.page_count)
                       for page in range(planned.padded_count)]
             locators = note_locators(book, part, refs, scale)
@@ -269,7 +269,8 @@ def _proof_stamps_job(book: Book, pages: Sequence[ProofPage], stamp: str, settin
 # ---- Join and report -----------------------------------------------------------------------
 
 
-def label_pages(data: bytes, opening: int, chapter: PartPages, notes_start: int | None) -> bytes:
+def label_pages(data: bytes, opening: int, chapter: PartPages, notes_start: int | None,
+                notes: str = "Notes") -> bytes:
     """Page labels as the folios read: the chapter's from its opening folio, the Notes' as "Notes 1".
 
     Added as an incremental update of the joined file: nothing else in it is written again.
@@ -281,7 +282,7 @@ def label_pages(data: bytes, opening: int, chapter: PartPages, notes_start: int 
     total = len(writer.pages)
     writer.set_page_label(0, chapter.padded_count - 1, style=PageLabelStyle.DECIMAL, start=opening)
     if notes_start is not None and notes_start < total:
-        writer.set_page_label(notes_start, total - 1, style=PageLabelStyle.DECIMAL, prefix="Notes ", start=1)
+        writer.set_page_label(notes_start, total - 1, style=PageLabelStyle.DECIMAL, prefix=f"{notes} ", start=1)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -314,6 +315,6 @@ def _metadata(book: Book, chapter: Chapter, stamp: str) -> Metadata:
     config = book.config
     return Metadata(
         title=f"Proof: {chapter.number}. {chapter.title}", author=config.author, subject=stamp,
-        language=config.language, date=config.date, identifier=f"{config.identifier}#proof-{chapter.id}",
+        language=config.language, date=config.stamp_date, identifier=f"{config.identifier}#proof-{chapter.id}",
         producer=f"publish {__version__} (WeasyPrint {version('weasyprint')}, pypdf {version('pypdf')})",
     )
