@@ -27,7 +27,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -52,21 +52,9 @@ class Job:
 
 def make_book(size: int, folder: Path) -> Path:
     """The default book with every chapter repeated ``size`` times, note labels kept distinct."""
-    book = folder / f"book-{size}x"
-    book.mkdir(parents=True)
-    text = (MANUSCRIPT / "book.toml").read_text(encoding="utf-8")
-    (book / "book.toml").write_text(text, encoding="utf-8")
-    chapters = sorted(MANUSCRIPT.glob("[0-9]*.md"))
-    number = 0
-    for copy in range(size):
-        for chapter in chapters:
-            number += 1
-            source = chapter.read_text(encoding="utf-8")
-            if copy:
-                source = re.sub(r"\[\^([^\]]+)\]", rf"[^r{copy}-\1]", source)
-            slug = chapter.stem.split("-", 1)[1]
-            (book / f"{number:03d}-{slug}.md").write_text(source, encoding="utf-8")
-    return book
+    from shapes import repeat
+
+    return repeat(MANUSCRIPT, folder, size)
 
 
 def edit_chapter(book: Path, index: int, run: int) -> None:
@@ -79,8 +67,9 @@ def edit_chapter(book: Path, index: int, run: int) -> None:
 
 
 def peak_tree_rss(pid: int, stop: threading.Event, result: list[int]) -> None:
-    """Highest total resident memory of ``pid`` and all its descendants, sampled every 10 ms."""
-    peak = 0
+    """Highest total resident memory of ``pid`` and all its descendants, sampled every 10 ms;
+    then the highest of ``pid`` alone and of any one of its descendants (what holds the memory)."""
+    peak = own = other = 0
     while not stop.is_set():
         total = 0
         for proc in _tree(pid):
@@ -88,13 +77,15 @@ def peak_tree_rss(pid: int, stop: threading.Event, result: list[int]) -> None:
                 with open(f"/proc/{proc}/status") as status:
                     for line in status:
                         if line.startswith("VmRSS:"):
-                            total += int(line.split()[1]) * 1024
+                            rss = int(line.split()[1]) * 1024
+                            total += rss
+                            own, other = (max(own, rss), other) if proc == pid else (own, max(other, rss))
                             break
             except OSError:
                 continue
         peak = max(peak, total)
         stop.wait(0.01)
-    result.append(peak)
+    result += [peak, own, other]
 
 
 def _tree(root: int) -> list[int]:
@@ -113,7 +104,27 @@ def _tree(root: int) -> list[int]:
     return tree
 
 
+@dataclass(frozen=True)
+class Measured:
+    """One run of a command."""
+
+    seconds: float
+    peak: int
+    """Bytes: the whole process tree's highest total."""
+    own_peak: int
+    """Bytes: the command's own process at its highest."""
+    other_peak: int
+    """Bytes: the largest of the processes it started, at its highest."""
+    stderr: str
+
+
 def run_once(command: list[str], cwd: Path) -> tuple[float, int]:
+    measured = run_measured(command, cwd)
+    return measured.seconds, measured.peak
+
+
+def run_measured(command: list[str], cwd: Path) -> Measured:
+    """Wall seconds and peak memory of a fresh process, and what it wrote on stderr."""
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=CHILD_ENV)
     stop, result = threading.Event(), list[int]()
@@ -125,7 +136,7 @@ def run_once(command: list[str], cwd: Path) -> tuple[float, int]:
     sampler.join()
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{err.decode()[-2000:]}")
-    return elapsed, result[0]
+    return Measured(elapsed, result[0], result[1], result[2], err.decode("utf-8", "replace"))
 
 
 def pandoc_command(book: Path, out: Path) -> list[str]:
@@ -160,13 +171,95 @@ def jobs_for(size: int, book: Path, work: Path) -> list[Job]:
     ]
 
 
+LOGGED_PUBLISH = (
+    "import logging, sys; handler = logging.StreamHandler(); logger = logging.getLogger('publish.pdf'); "
+    "logger.setLevel(logging.INFO); logger.addHandler(handler); sys.argv[0] = 'publish'; "
+    "from publish.cli import run; run()"
+)
+"""``publish`` with its PDF log on stderr: the engine logs each part's CPU seconds there."""
+PART_CPU = re.compile(r"laid out \d+ of \d+ parts: (\S+), (\d+) pages, ([\d.]+) s of CPU")
+
+
+@dataclass
+class ShapeRuns:
+    """``publish pdf --no-cache`` on one book shape, run after run."""
+
+    shape: str
+    book: Path
+    megabytes: float
+    runs: list[Measured] = field(default_factory=list)
+
+
+def part_cpu(stderr: str) -> list[tuple[str, int, float]]:
+    """Each part laid out, as the engine logged it: name, pages, CPU seconds."""
+    return [(name, int(pages), float(cpu)) for name, pages, cpu in PART_CPU.findall(stderr)]
+
+
+def run_shapes(names: list[str], runs: int, work: Path, jobs: int | None) -> str:
+    """Every shape built in full, without the cache, run after run (shapes interleaved)."""
+    from shapes import SHAPES, markdown_bytes
+
+    measured = []
+    for name in names:
+        book = SHAPES[name](MANUSCRIPT, work)
+        measured.append(ShapeRuns(name, book, markdown_bytes(book) / 1e6))
+    for run in range(runs):
+        for shape in measured:
+            extra = ["--jobs", str(jobs)] if jobs else []
+            command = [sys.executable, "-c", LOGGED_PUBLISH, "pdf", "--no-cache", *extra, "--book", str(shape.book),
+                       "-o", str(work / f"{shape.shape}.pdf")]
+            shape.runs.append(run_measured(command, work))
+            print(f"run {run + 1}/{runs} {shape.shape}: {shape.runs[-1].seconds:.1f} s, "
+                  f"{shape.runs[-1].peak / 2**20:.0f} MiB", file=sys.stderr)
+    return shapes_report(measured, jobs or os.cpu_count() or 1)
+
+
+def shapes_report(measured: list[ShapeRuns], cores: int) -> str:
+    lines = ["| shape | MB of Markdown | pages | parts | median s | min–max s | s per MB | × 16x's s/MB "
+             "| layout CPU s | longest part CPU s | efficiency | peak MiB (tree) | recipe's process MiB "
+             "| largest layout process MiB |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    per_mb = {shape.shape: statistics.median(r.seconds for r in shape.runs) / shape.megabytes for shape in measured}
+    for shape in measured:
+        seconds = [r.seconds for r in shape.runs]
+        median_run = sorted(shape.runs, key=lambda r: r.seconds)[len(shape.runs) // 2]
+        parts = part_cpu(median_run.stderr)
+        cpu = sum(c for _, _, c in parts)
+        longest = max((c for _, _, c in parts), default=0.0)
+        pages = sum(p for name, p, _ in parts if not name.startswith("sheet"))
+        # Efficiency: how much of the cores' time over the whole build went into layout.
+        efficiency = cpu / cores / median_run.seconds
+        against = f"{per_mb[shape.shape] / per_mb['16x']:.2f}" if "16x" in per_mb else ""
+        lines.append(
+            f"| {shape.shape} | {shape.megabytes:.2f} | {pages} | {len(parts)} | {median_run.seconds:.1f} "
+            f"| {min(seconds):.1f}–{max(seconds):.1f} | {per_mb[shape.shape]:.1f} | {against} | {cpu:.1f} "
+            f"| {longest:.1f} | {efficiency:.2f} | {mib(r.peak for r in shape.runs)} "
+            f"| {mib(r.own_peak for r in shape.runs)} | {mib(r.other_peak for r in shape.runs)} |")
+    return "\n".join(lines) + "\n"
+
+
+def mib(values: Iterable[int]) -> str:
+    return f"{max(values) / 2**20:.0f}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--sizes", default="1,4,16")
     parser.add_argument("--markdown", type=Path, help="also write the results table to this file")
     parser.add_argument("--only", default="", help="run only the jobs whose name contains this text")
+    parser.add_argument("--shapes", default="",
+                        help="instead, build books of these shapes (16x,notes,long,diary; benchmarks/shapes.py) "
+                             "and report seconds per MB, parallel efficiency and peak memory")
+    parser.add_argument("--jobs", type=int, help="with --shapes: layout processes (default: one per core)")
     args = parser.parse_args()
+    if args.shapes:
+        with tempfile.TemporaryDirectory(prefix="publish-shapes-") as tmp:
+            table = run_shapes(args.shapes.split(","), args.runs, Path(tmp), args.jobs)
+        print(table)
+        if args.markdown:
+            args.markdown.write_text(environment() + "\n" + table, encoding="utf-8")
+        return 0
     sizes = [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory(prefix="publish-bench-") as tmp:
         work = Path(tmp)

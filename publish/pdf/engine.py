@@ -21,6 +21,7 @@ import multiprocessing
 import os
 import queue
 import signal
+import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
@@ -87,9 +88,9 @@ class Engine:
         self._channel.tasks.put((ticket, job))
         return ticket
 
-    def first_result(self, tickets: Collection[int]) -> tuple[int, PartLayout]:
+    def first_result(self, tickets: Collection[int]) -> tuple[int, PartLayout, float]:
         """Wait for whichever of the jobs with ``tickets`` is laid out first (the lowest ticket
-        among those already done); its ticket and layout."""
+        among those already done); its ticket, layout and the CPU seconds its layout took."""
         while not any(ticket in self._received for ticket in tickets):
             try:
                 ticket_in, kind, value = self._channel.results.get(timeout=0.5)
@@ -103,9 +104,9 @@ class Engine:
                 self._received[ticket_in] = (kind, value)
         ticket = min(ticket for ticket in tickets if ticket in self._received)
         kind, value = self._received.pop(ticket)
-        if kind != "done" or not isinstance(value, PartLayout):
+        if kind != "done" or not isinstance(value, tuple) or not isinstance(value[0], PartLayout):
             raise EngineError(str(value))
-        return ticket, value
+        return ticket, value[0], float(value[1])
 
     def close(self) -> None:
         """Stop the processes: at once if they are still busy."""
@@ -132,8 +133,8 @@ class Channel:
         while (task := self.tasks.get()) is not None:
             ticket, job = task
             try:
-                layout = lay_out_here([job])[0]
-                message: tuple[int, str, object] = (ticket, "done", layout)
+                layout, cpu = lay_out_timed(job)
+                message: tuple[int, str, object] = (ticket, "done", (layout, cpu))
             except Exception as failure:  # reported to the owner, which stops the build with it
                 message = (ticket, "failed", f"laying out {job.name}: {type(failure).__name__}: {failure}")
             self.results.put(message)
@@ -199,6 +200,14 @@ def proof_engine_size() -> int:
     return min(os.cpu_count() or 1, MAX_PROOF_PROCESSES)
 
 
+def lay_out_timed(job: PartJob) -> tuple[PartLayout, float]:
+    """A part laid out in this process, and the CPU seconds that took (this process's alone: the
+    benchmarks add them up to see how busy the processes were, ``benchmarks/run.py``)."""
+    start = time.process_time()
+    layout = lay_out_here([job])[0]
+    return layout, time.process_time() - start
+
+
 def lay_out_here(jobs: Sequence[PartJob]) -> list[PartLayout]:
     """Lay out parts in this process (WeasyPrint imported now, not before)."""
     from publish.pdf.layout import lay_out_parts
@@ -233,24 +242,26 @@ class LayoutRun:
                 if layout is not None:
                     on_layout(index, layout)
 
-        def arrived(index: int, layout: PartLayout, done: int) -> None:
+        def arrived(index: int, layout: PartLayout, done: int, cpu: float) -> None:
             if cache is not None:
                 store_layout(cache, keys[index], layout)
             found[index] = layout
-            LOGGER.info("laid out %d of %d parts, %d pages", done, len(missing), layout.page_count)
+            # The benchmarks read this line: the CPU figures give the processes' parallel efficiency.
+            LOGGER.info("laid out %d of %d parts: %s, %d pages, %.3f s of CPU", done, len(missing), layout.name,
+                        layout.page_count, cpu)
             if on_layout is not None:
                 on_layout(index, layout)
 
         def wait() -> list[PartLayout]:
             if engine is None:
-                laid = lay_out_here([jobs[index] for index in missing]) if missing else []
-                for done, (index, layout) in enumerate(zip(missing, laid, strict=True), 1):
-                    arrived(index, layout, done)
+                for done, index in enumerate(missing, 1):
+                    layout, cpu = lay_out_timed(jobs[index])
+                    arrived(index, layout, done, cpu)
             else:
                 pending = dict(tickets)
                 while pending:
-                    ticket, layout = engine.first_result(pending)
-                    arrived(pending.pop(ticket), layout, len(missing) - len(pending))
+                    ticket, layout, cpu = engine.first_result(pending)
+                    arrived(pending.pop(ticket), layout, len(missing) - len(pending), cpu)
             return [layout for layout in found if layout is not None]
 
         return wait
