@@ -144,6 +144,7 @@ class Channel:
 
 def _serve_first(channel: Channel, processes: int, stylesheet: Path) -> None:
     _end_with_parent()
+    _leave_interrupt_to_parent()
     from publish.pdf.layout import warm_up
 
     warm_up(stylesheet)
@@ -156,6 +157,7 @@ def _serve_first(channel: Channel, processes: int, stylesheet: Path) -> None:
 
 def _serve_forked(channel: Channel) -> None:
     _end_with_parent()
+    _leave_interrupt_to_parent()
     channel.results.put((-1, "started", os.getpid()))
     channel.serve()
 
@@ -173,6 +175,13 @@ def _end_with_parent() -> None:
     processes the first one forks are not the build's children, and nothing else would."""
     with suppress(OSError, AttributeError):
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _leave_interrupt_to_parent() -> None:
+    """Ctrl-C reaches every process of the terminal's group: the layout processes leave it to the
+    one that started them, which stops them (``Engine.close``) and exits quietly. Left to Python,
+    each would print a traceback of wherever the interrupt found it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _running(pid: int) -> bool:
