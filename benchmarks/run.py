@@ -6,6 +6,13 @@ Run from the repository: ``python3 benchmarks/run.py`` (``--runs N``, ``--sizes 
 whole process tree (sampled from /proc, so parallel layout workers count too). Jobs are
 interleaved run by run, so a slow patch of the machine hurts them all alike.
 
+``--shapes 16x,notes,long,diary`` builds books of other shapes instead (``benchmarks/shapes.py``:
+note-heavy, one chapter thirty times the others, 7 MB with 5,000 notes, against the 16x book) with
+``publish pdf --no-cache`` and reports seconds per MB of Markdown, the parallel efficiency (the
+CPU seconds the engine logs for each part, added up, ÷ cores ÷ wall seconds) and the peak memory
+of the whole process tree, of the recipe's own process and of the largest layout process.
+``--serve`` times ``publish serve`` instead: from saving one chapter to the new PDF on disk.
+
 Anchors: pandoc's EPUB (the ``pypandoc-binary`` package) on the same chapters, and one WeasyPrint
 process laying out the same HTML the PDF is made from. Nothing here is asserted; the script prints.
 
@@ -238,6 +245,50 @@ def shapes_report(measured: list[ShapeRuns], cores: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def time_serve(sizes: list[int], runs: int, work: Path) -> str:
+    """``publish serve`` on the default book and its copies: seconds from saving one chapter to the
+    new PDF on disk (its atomic rename), run after run, with the server's engine kept warm."""
+    lines = ["| size | MB of Markdown | first build s | save → new PDF on disk, median s | min–max s | runs |",
+             "|---|---|---|---|---|---|"]
+    for size in sizes:
+        book = make_book(size, work / f"serve-{size}")
+        started = time.perf_counter()
+        server = subprocess.Popen([sys.executable, "-m", "publish", "serve", "--book", str(book), "--port", "0"],
+                                  cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                  env=CHILD_ENV)
+        assert server.stderr is not None
+        said = iter(server.stderr)
+        # The first build ends with "built in ...", then the server says where it serves.
+        while not next(said).startswith("serving "):
+            pass
+        first = time.perf_counter() - started
+        time.sleep(1)  # the server takes its first look at the files after it says where it serves
+        [pdf] = (book / "build").glob("*.pdf")
+        times = []
+        for run in range(runs):
+            before = _file_state(pdf)
+            edit_chapter(book, PROOF_CHAPTER + 5, run)
+            saved = time.perf_counter()
+            while _file_state(pdf) == before:
+                time.sleep(0.005)
+            times.append(time.perf_counter() - saved)
+            while not next(said).startswith("built in "):  # the build finished (the EPUB written too)
+                pass
+            print(f"serve {size}x run {run + 1}/{runs}: {times[-1]:.2f} s", file=sys.stderr)
+        server.send_signal(2)  # Ctrl-C
+        server.wait(timeout=60)
+        from shapes import markdown_bytes
+
+        lines.append(f"| {size}x | {markdown_bytes(book) / 1e6:.2f} | {first:.1f} | {statistics.median(times):.2f} "
+                     f"| {min(times):.2f}–{max(times):.2f} | {runs} |")
+    return "\n".join(lines) + "\n"
+
+
+def _file_state(path: Path) -> tuple[int, int, int]:
+    info = path.stat()
+    return info.st_ino, info.st_mtime_ns, info.st_size
+
+
 def mib(values: Iterable[int]) -> str:
     return f"{max(values) / 2**20:.0f}"
 
@@ -252,7 +303,16 @@ def main() -> int:
                         help="instead, build books of these shapes (16x,notes,long,diary; benchmarks/shapes.py) "
                              "and report seconds per MB, parallel efficiency and peak memory")
     parser.add_argument("--jobs", type=int, help="with --shapes: layout processes (default: one per core)")
+    parser.add_argument("--serve", action="store_true",
+                        help="instead, time publish serve from saving one chapter to the new PDF (--sizes, --runs)")
     args = parser.parse_args()
+    if args.serve:
+        with tempfile.TemporaryDirectory(prefix="publish-serve-") as tmp:
+            table = time_serve([int(s) for s in args.sizes.split(",")], args.runs, Path(tmp))
+        print(table)
+        if args.markdown:
+            args.markdown.write_text(environment() + "\n" + table, encoding="utf-8")
+        return 0
     if args.shapes:
         with tempfile.TemporaryDirectory(prefix="publish-shapes-") as tmp:
             table = run_shapes(args.shapes.split(","), args.runs, Path(tmp), args.jobs)

@@ -14,6 +14,7 @@ not give is read from its laid-out boxes and fonts, through ``weasyprint_boxes``
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import logging
 import mimetypes
@@ -68,6 +69,11 @@ class RefusingFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no 
         raise ValueError(f"publish refuses to read {url}: only files in the book folder may be used")
 
 
+COLLECT_BEFORE_WRITING = 24
+"""Pages from which a part's garbage is collected before its PDF is written (a full collection
+costs tens of milliseconds, as much as laying out a short chapter)."""
+
+
 def lay_out_parts(jobs: Sequence[PartJob]) -> list[PartLayout]:
     """Lay out parts one after another, sharing the parsed stylesheets and the loaded fonts."""
     keep_footnotes()
@@ -78,6 +84,11 @@ def lay_out_parts(jobs: Sequence[PartJob]) -> list[PartLayout]:
             sheets = [_stylesheet(job.stylesheet), _page_sheet(job.page_css, job.stylesheet)]
             document = weasyprint.HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
                 stylesheets=sheets, font_config=_font_config(job.stylesheet))
+            if len(document.pages) > COLLECT_BEFORE_WRITING:
+                # Laying out leaves its garbage in cycles the collector seldom visits on a large
+                # heap; writing the PDF then grows the heap on top of it. Collected first, the
+                # 5,000 notes of a 7 MB book peak at 750 MiB instead of 863 MiB.
+                gc.collect()
             # Without HarfBuzz's subsetter WeasyPrint subsets with fontTools, seconds per part:
             # then embed whole fonts (dropped by the finisher), since the join subsets once anyway.
             pdf = document.write_pdf(full_fonts=not HARFBUZZ_SUBSET, uncompressed_pdf=True,
