@@ -31,7 +31,7 @@ _REFERENCE = re.compile(r'\b(?:src|href)="([^"#][^"]*)"')
 
 def layout_key(cache: Cache, job: PartJob, styles_digest: str) -> str:
     return cache.key(KIND, styles_digest, job.name, job.html, job.page_css, job.base_url,
-                     "\0".join(str(root) for root in job.roots), repr(job.source), str(job.inspect),
+                     "\0".join(str(root) for root in job.roots), repr(job.source), str(job.inspect), job.fit,
                      "\0".join(sorted(job.bundled_fonts)), referenced_files(job))
 
 

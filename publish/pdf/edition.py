@@ -27,6 +27,7 @@ from pathlib import Path
 from publish import __version__
 from publish.cache import Cache
 from publish.diagnostics import Diagnostic, PublishError, Severity, display_path, error, warning
+from publish.diagnostics import note as note_diagnostic
 from publish.model import Book, Chapter, Heading
 from publish.output import atomic_path
 from publish.paths import styles_dir
@@ -276,8 +277,9 @@ def _report(book: Book, parts: Sequence[PartLayout], plan: PagePlan) -> list[Dia
     for part in parts:
         start = plan.starts[part.name]
         for problem in part.problems:
-            found.append(warning(problem.path, problem.line, 0, problem.code,
-                                 f"page {plan.folio(start + problem.page)}: {problem.message}"))
+            report = note_diagnostic if problem.note else warning
+            found.append(report(problem.path, problem.line, 0, problem.code,
+                                f"page {plan.folio(start + problem.page)}: {problem.message}"))
     anchors = {name for part in parts for name in part.anchors}
     chapters = {chapter.id: chapter for chapter in book.chapters}
     for part in parts:

@@ -21,8 +21,13 @@ from publish import typography
 from publish.assemble import template_environment
 from publish.config import BookConfig
 from publish.model import Book, Chapter, Note
+from publish.pdf.hyphenation import hyphenation_language, protect_compounds
 from publish.render import inner_xml
 
+WORD_SPACE_EM = -0.03
+"""The book's word spacing, added to the face's 0.2 em space (0.17 em): justified lines stretch
+less from a slightly tighter space, as a typesetter sets a book face (the default book's loose
+lines: benchmarks/typesetting.py). ``pdf.fit`` moves it, within bounds, chapter by chapter."""
 BLEED_IN = 0.125
 """Bleed of the print variant: what print-on-demand printers ask for."""
 
@@ -120,6 +125,7 @@ def page_css(config: BookConfig, variant: str) -> str:
         f"@page :left {{ margin-left: {scale.outside_in}in; margin-right: {scale.inside_in}in; }}\n"
         f"@page :right {{ margin-left: {scale.inside_in}in; margin-right: {scale.outside_in}in; }}\n"
         f"html {{ font-size: {scale.size_pt}pt; line-height: {scale.leading_pt}pt; }}\n"
+        f"body {{ word-spacing: {WORD_SPACE_EM}em; }}\n"
         # A sprite sheet sets folios and heads as its lines, at the size of the margin boxes.
         f".sprite-folio, .sprite-head {{ font-size: {head_size}pt; }}\n"
         + pad_marks
@@ -145,7 +151,7 @@ def book_short_title(title: str) -> str:
 def front_html(book: Book, entries: Sequence[ContentsEntry]) -> str:
     config = book.config
     return template_environment().get_template("print/front.html").render(
-        language=config.language, title=config.title, short_title=book_short_title(config.title),
+        language=hyphenation_language(config.language), title=config.title, short_title=book_short_title(config.title),
         book_title=config.title, subtitle=config.subtitle, author=config.author,
         publisher=config.publisher, rights=config.rights, edition=config.edition, date=long_date(config.date),
         identifier=_readable_identifier(config.identifier), entries=entries,
@@ -170,7 +176,7 @@ def chapter_html(book: Book, chapter: Chapter) -> str:
     elif placement == "chapter":
         notes = [{"number": note.number, "html": label_note(note)} for note in chapter.notes]
     return template_environment().get_template("print/chapter.html").render(
-        language=book.config.language, title=chapter.title, chapter_id=chapter.id,
+        language=hyphenation_language(book.config.language), title=chapter.title, chapter_id=chapter.id,
         number=chapter.number, verso=book_short_title(book.config.title), recto=short_title(chapter.title),
         title_html=Markup(print_markup(title_html)), body_html=Markup(print_markup(widen_lists(body))), notes=notes,
         number_css=note_number_css(book),
@@ -187,7 +193,8 @@ def notes_html(book: Book, digits: int) -> str:
         groups.append({"chapter_id": chapter.id, "number": chapter.number,
                        "title": chapter.title, "notes": notes})
     return template_environment().get_template("print/notes.html").render(
-        language=book.config.language, title="Notes", groups=groups, number_css=note_number_css(book))
+        language=hyphenation_language(book.config.language), title="Notes", groups=groups,
+        number_css=note_number_css(book))
 
 
 DIGIT_EM = 0.48
@@ -227,7 +234,7 @@ def widen_lists(fragment: str) -> str:
 def sheet_html(book: Book, stamps: Sequence[Stamp], blocks: Sequence[tuple[str, Sequence[str]]]) -> str:
     """Stamp pages (one per stamp), then a sprite sheet: one block of lines per kind of stamp."""
     return template_environment().get_template("print/sheet.html").render(
-        language=book.config.language, title="Stamps", stamps=stamps, blocks=blocks)
+        language=hyphenation_language(book.config.language), title="Stamps", stamps=stamps, blocks=blocks)
 
 
 def label_note(note: Note, digits: int = 0) -> Markup:
@@ -291,7 +298,8 @@ def print_markup(fragment: str) -> str:
     fragment = _BARE_URL_LINK.sub(_mark_url, fragment)
     fragment = _SCHEMELESS_URL.sub(
         lambda m: '<span class="url">' + "<wbr/>".join(typography.url_break_points(m.group())) + "</span>", fragment)
-    return _URL_LINK.sub(fix_url, fragment).replace("<wbr/>", ZWSP).replace("<wbr></wbr>", ZWSP)
+    fragment = _URL_LINK.sub(fix_url, fragment).replace("<wbr/>", ZWSP).replace("<wbr></wbr>", ZWSP)
+    return protect_compounds(fragment)
 
 
 def _mark_url(match: re.Match[str]) -> str:

@@ -48,11 +48,12 @@ def print_settings(book: Book, variant: str) -> Settings:
     )
 
 
-def part_job(name: str, html: str, settings: Settings, source: SourceMap, *, inspect: bool = True) -> PartJob:
+def part_job(name: str, html: str, settings: Settings, source: SourceMap, *, inspect: bool = True,
+             fit: str = "") -> PartJob:
     return PartJob(
         name=name, html=html, stylesheet=settings.stylesheet, page_css=settings.page_css,
         base_url=settings.base_url, roots=settings.roots, source=source, inspect=inspect,
-        bundled_fonts=frozenset(settings.font_files),
+        bundled_fonts=frozenset(settings.font_files), fit=fit,
     )
 
 
@@ -62,7 +63,8 @@ def chapter_job(book: Book, chapter: Chapter, settings: Settings) -> PartJob:
     places |= {note.id: (shown, note.line) for note in chapter.notes}
     title_line = next((n for n, line in enumerate(chapter.source.split("\n"), 1) if line.startswith("#")), 1)
     places[f"{chapter.id}-title"] = (shown, title_line)
-    return part_job(chapter.id, chapter_html(book, chapter), settings, SourceMap(shown, chapter.source, places))
+    return part_job(chapter.id, chapter_html(book, chapter), settings, SourceMap(shown, chapter.source, places),
+                    fit="chapter")
 
 
 def sheet_job(book: Book, number: int, cells: Sequence[Cell], settings: Settings) -> PartJob:
@@ -82,4 +84,4 @@ def notes_job(book: Book, digits: int, settings: Settings) -> PartJob:
         places[f"notes-{chapter.id}"] = (shown, 1)
         places |= {note.id: (shown, note.line) for note in chapter.notes}
     source = SourceMap(display_path(book.root), "", places)
-    return part_job("notes", notes_html(book, digits), settings, source)
+    return part_job("notes", notes_html(book, digits), settings, source, fit="lines")

@@ -66,6 +66,8 @@ class LayoutProblem:
     line: int
     code: str
     message: str
+    note: bool = False
+    """What the fitting did rather than a defect: reported as a note, which ``--strict`` lets pass."""
 
 
 PX_TO_PT = 0.75
@@ -87,6 +89,9 @@ class PartJob:
     """Run the layout report (not for stamps, which are margins only)."""
     bundled_fonts: frozenset[str] = frozenset()
     """Digests of the bundled font files: those are not sent back with the part."""
+    fit: str = ""
+    """How the part is fitted after its first layout (``pdf.fit``): ``chapter`` (lines and pages),
+    ``lines`` (lines only: the Notes), or nothing."""
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from publish import __version__
 from publish.assemble import template_environment
 from publish.cache import Cache
 from publish.diagnostics import Diagnostic, PublishError, Severity, display_path, warning
+from publish.diagnostics import note as note_diagnostic
 from publish.model import Book, Chapter
 from publish.paths import styles_dir
 from publish.pdf.cache import cached_subset
@@ -305,7 +306,8 @@ def _report(parts: Sequence[PartLayout], starts: Mapping[str, int], opening: int
     for part in parts:
         for problem in part.problems:
             where = f"page {opening + problem.page}" if part.name != "notes" else f"Notes page {problem.page + 1}"
-            found.append(warning(problem.path, problem.line, 0, problem.code, f"{where}: {problem.message}"))
+            report = note_diagnostic if problem.note else warning
+            found.append(report(problem.path, problem.line, 0, problem.code, f"{where}: {problem.message}"))
         found += part.diagnostics
     return found
 
