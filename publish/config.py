@@ -22,9 +22,12 @@ CONFIG_NAME = "book.toml"
 REQUIRED_KEYS = ("title", "author", "language")
 OPTIONAL_KEYS = (
     "subtitle", "identifier", "publisher", "date", "rights", "description", "edition",
-    "cover", "chapters", "notes", "trim",
+    "cover", "chapters", "notes", "trim", "openers",
 )
 NOTE_PLACEMENTS = ("book", "chapter", "page")
+OPENERS = ("right", "any")
+"""Where a chapter opens in print: on a right-hand page (a blank page before it when needed), or
+on the next page, as essay collections often are set."""
 # Trim sizes as (width, height) in inches; the names a print-on-demand printer's price list uses.
 TRIM_PRESETS: dict[str, tuple[float, float]] = {
     "6x9in": (6.0, 9.0),
@@ -64,6 +67,8 @@ class BookConfig:
     trim: tuple[float, float]
     """Page trim size (width, height) in inches."""
     trim_name: str
+    openers: str = "right"
+    """``right``: every chapter, and the Notes, open on a right-hand page; ``any``: on the next page."""
 
 
 def load_config(book_dir: Path) -> tuple[BookConfig | None, list[Diagnostic]]:
@@ -149,6 +154,12 @@ def _validate(data: dict[str, Any], text: str, shown: str) -> tuple[BookConfig |
         problems.append(error(shown, line, col, "config-value",
                               f"notes must be one of {', '.join(NOTE_PLACEMENTS)}, not '{notes}'"
                               f"{did_you_mean(notes, NOTE_PLACEMENTS)}"))
+    openers = text_value("openers") or "right"
+    if openers not in OPENERS:
+        line, col = _key_position(text, "openers")
+        problems.append(error(shown, line, col, "config-value",
+                              f"openers must be one of {', '.join(OPENERS)}, not '{openers}'"
+                              f"{did_you_mean(openers, OPENERS)}"))
     trim_name = text_value("trim") or "6x9in"
     trim = parse_trim(trim_name)
     if trim is None:
@@ -174,6 +185,7 @@ def _validate(data: dict[str, Any], text: str, shown: str) -> tuple[BookConfig |
         publisher=publisher, rights=rights, description=text_value("description"),
         subtitle=text_value("subtitle"), edition=text_value("edition"), cover=cover,
         chapters=chapters, notes=notes, trim=trim or TRIM_PRESETS["6x9in"], trim_name=trim_name,
+        openers=openers,
     ), problems
 
 

@@ -34,6 +34,9 @@ _BREAK_BEFORE = re.compile(r"(?=[.\-?&=#_~%])")
 _NOTE_DASH = re.compile(r"\s+-\s+–\s+|\s+–\s+-\s+|\s+-\s+|\s+–\s+")
 _BODY_DASH = re.compile(r"\s+-\s+|\s+---?\s+")
 _BARE_DOUBLE_DASH = re.compile(r"(?<=\w)---(?=\w)|(?<=\w)--(?=\w)")
+# "P. 344", "pp. 12–14", "С. 5" (the GOST page abbreviation), "S. 7": the number stays with its
+# abbreviation, as a reference's "– P." alone at a line's end reads as a lost page.
+_PAGE_NUMBER = re.compile(r"(?<![\w.])([PpSСс]{1,2}\.) +(?=\d)")
 
 
 def quotes_for(language: str) -> tuple[str, str, str, str]:
@@ -44,9 +47,10 @@ def refine_dashes(text: str, *, in_note: bool) -> str:
     """Spaced hyphens become dashes: an em dash in running text, the bibliographic en dash in notes.
 
     A no-break space before the dash keeps it from starting a line. In notes the GOST-style
-    ``- –`` pair is one separator, so it must become a single dash, never two.
+    ``- –`` pair is one separator, so it must become a single dash, never two, and a page
+    abbreviation keeps its number on its line ("P.\u00a0344").
     """
-    text = _NOTE_DASH.sub("\xa0– ", text) if in_note else _BODY_DASH.sub("\xa0— ", text)
+    text = _PAGE_NUMBER.sub("\\1\xa0", _NOTE_DASH.sub("\xa0– ", text)) if in_note else _BODY_DASH.sub("\xa0— ", text)
     return _BARE_DOUBLE_DASH.sub(lambda m: "—" if len(m.group()) == 3 else "–", text)
 
 

@@ -59,6 +59,7 @@ from publish.pdf.pages import (
     locator_digits,
     note_locators,
     notes_heads,
+    part_pads,
     part_pages,
     part_stamps,
     plan_pages,
@@ -128,20 +129,31 @@ def make_pdf(book: Book, *, variant: str, cache: Cache | None = None, engine: En
                     *(chapter_job(book, chapter, settings) for chapter in book.chapters), *notes_jobs],
                    lambda index, layout: read.__setitem__(index, read_part(layout)))
     front, chapters, back = laid[0], laid[1 : len(book.chapters) + 1], laid[len(book.chapters) + 1 :]
+    pads = part_pads(len(chapters), book.config.openers, bool(back))
+    if book.config.openers == "any":
+        # A chapter that opens on a left-hand page is laid out again so (mirrored margins, the
+        # heads swapped); its lines and page count are the same, so no opening moves.
+        openings = body_starts([part.page_count for part in chapters], pads)
+        versos = [index for index, folio in enumerate(openings) if folio % 2 == 0]
+        again = run.run([chapter_job(book, book.chapters[index], settings, verso=True) for index in versos])
+        for index, part in zip(versos, again, strict=True):
+            chapters[index] = part
+            read.pop(index + 1, None)
     LOGGER.info("Step 2 - resolving page numbers")
-    numbers = _number_pages(chapters)
+    numbers = _number_pages(chapters, pads)
     if back and len(max(numbers.references.values(), key=len, default="")) > digits:
         # Rare: the estimate of the book's length fell short of a page number's digits.
         back = run.run([notes_job(book, len(max(numbers.references.values(), key=len)), settings)])
     parts = [front, *chapters, *back]
-    plan = plan_pages([part_pages(part) for part in parts])
+    part_pads_all = [True, *pads, *(True for _ in back)]
+    plan = plan_pages([part_pages(part, pad) for part, pad in zip(parts, part_pads_all, strict=True)])
     LOGGER.info("Step 3 - laying out the folios, running heads and page numbers drawn over the pages")
     all_stamps = (_front_stamps(book, front, numbers, chapters) + numbers.folios
                   + (_notes_stamps(book, back[0], numbers) if back else []))
     sprites = plan_sprites(all_stamps, SHEET_LINES)
     sheets_wait = run.start([sheet_job(book, n, cells, settings) for n, cells in enumerate(sprites.sheets)])
     # The parts' pages go into the joined PDF meanwhile: this process would only wait.
-    begun = begin_join(parts, settings.font_files, cached_subset(cache), read)
+    begun = begin_join(parts, settings.font_files, cached_subset(cache), read, part_pads_all)
     sheets = sheets_wait()
     LOGGER.info("Step 4 - layout report")
     diagnostics = _report(book, parts, plan)
@@ -157,9 +169,9 @@ def make_pdf(book: Book, *, variant: str, cache: Cache | None = None, engine: En
     return Typeset(data, diagnostics, settings, tuple(part.page_count for part in chapters))
 
 
-def _number_pages(chapters: Sequence[PartLayout]) -> Numbers:
-    pages = [part_pages(part) for part in chapters]
-    openings = body_starts([part.page_count for part in chapters])
+def _number_pages(chapters: Sequence[PartLayout], pads: Sequence[bool]) -> Numbers:
+    pages = [part_pages(part, pad) for part, pad in zip(chapters, pads, strict=True)]
+    openings = body_starts([part.page_count for part in chapters], pads)
     first = {part.name: folio for part, folio in zip(chapters, openings, strict=True)}
     return Numbers(
         openings=first,

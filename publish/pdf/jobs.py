@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from publish.diagnostics import display_path
@@ -57,14 +57,22 @@ def part_job(name: str, html: str, settings: Settings, source: SourceMap, *, ins
     )
 
 
-def chapter_job(book: Book, chapter: Chapter, settings: Settings) -> PartJob:
+def chapter_job(book: Book, chapter: Chapter, settings: Settings, *, verso: bool = False) -> PartJob:
+    """A chapter's job; ``verso``: laid out opening on a left-hand page (``openers = "any"``),
+    which mirrors the margins and swaps the running heads but moves no line (both text blocks
+    have the same width)."""
     shown = display_path(chapter.path)
     places = {heading.id: (shown, heading.line) for heading in chapter.headings}
     places |= {note.id: (shown, note.line) for note in chapter.notes}
     title_line = next((n for n, line in enumerate(chapter.source.split("\n"), 1) if line.startswith("#")), 1)
     places[f"{chapter.id}-title"] = (shown, title_line)
-    return part_job(chapter.id, chapter_html(book, chapter), settings, SourceMap(shown, chapter.source, places),
-                    fit="chapter")
+    job = part_job(chapter.id, chapter_html(book, chapter), settings, SourceMap(shown, chapter.source, places),
+                   fit="chapter")
+    return replace(job, page_css=job.page_css + VERSO_OPENING) if verso else job
+
+
+VERSO_OPENING = "html { break-before: left; }\n"
+"""CSS Paged Media: a forced left break on the root makes the document's first page a left one."""
 
 
 def sheet_job(book: Book, number: int, cells: Sequence[Cell], settings: Settings) -> PartJob:

@@ -45,7 +45,7 @@ from publish.paths import styles_dir
 from publish.pdf.cache import cached_subset
 from publish.pdf.engine import Engine, layout_run
 from publish.pdf.html import Locator, Stamp, choose_scale
-from publish.pdf.jobs import Settings, chapter_job, notes_job, part_job, print_settings
+from publish.pdf.jobs import VERSO_OPENING, Settings, chapter_job, notes_job, part_job, print_settings
 from publish.pdf.join import JoinInput, Metadata, OutlineEntry, StampSet, join_parts
 from publish.pdf.page_counts import known_page_counts, render_before, store_page_count
 from publish.pdf.pages import (
@@ -54,6 +54,7 @@ from publish.pdf.pages import (
     locator_digits,
     note_locators,
     notes_heads,
+    part_pads,
     part_pages,
     part_stamps,
     plan_pages,
@@ -141,14 +142,25 @@ def make_proof_pdf(
         for index in [*missing, len(counts)]:
             laid = counts[index] if index < len(counts) else layout.page_count
             store_page_count(cache, keys[index], laid, count_notes(sources[index].text, book.config.language))
-    opening = body_starts([*(c for c in counts if c is not None), layout.page_count])[-1]
+    before = [c for c in counts if c is not None]
+    opening = body_starts([*before, layout.page_count], part_pads(len(before) + 1, book.config.openers, False))[-1]
+    flagged_layout = with_flags()[0] if with_flags else layout
+    if opening % 2 == 0:
+        # The book opens this chapter on a left-hand page (``openers = "any"``): so does its proof.
+        [layout] = run.run([chapter_job(book, chapter, settings, verso=True)])
+        flagged_layout = run.run([replace(chapter_job(proof_book, anchored, settings, verso=True),
+                                          name=f"{chapter.id}-flags", page_css=css + VERSO_OPENING)])[0] \
+            if with_flags else layout
+    # The chapter is padded so that the Notes after it open on a right-hand page.
+    chapter_pad = (opening + layout.page_count) % 2 == 0
     # Step 2 - the folio of each reference ("p. 84").
     refs = reference_folios({layout.name: layout.anchors}, {layout.name: opening})
     parts = [layout, *(notes() if notes else [])]
     # Step 3 - folios, running heads, the stamp and the flags, drawn over every page.
-    pages = proof_pages(proof_book, parts, opening, refs, anchors, with_flags()[0] if with_flags else layout)
+    pages = proof_pages(proof_book, parts, opening, refs, anchors, flagged_layout, chapter_pad)
     [stamps] = run.start([_proof_stamps_job(proof_book, pages, stamp, settings, css)])()
-    plan = replace(plan_pages([part_pages(part) for part in parts]), front_count=0)
+    plan = replace(plan_pages([part_pages(part, chapter_pad or part is not layout) for part in parts]),
+                   front_count=0)
     starts = plan.starts
     report = _report(parts, starts, opening)
     if any(d.severity is Severity.ERROR for d in report):
@@ -163,7 +175,7 @@ def make_proof_pdf(
             metadata=_metadata(book, chapter, stamp), variant=VARIANT, bleed_px=0.0,
             font_files=settings.font_files, subset=cached_subset(cache),
         ))
-    return label_pages(data, opening, part_pages(layout), starts.get("notes"))
+    return label_pages(data, opening, part_pages(layout, chapter_pad), starts.get("notes"))
 
 
 # ---- Stamps --------------------------------------------------------------------------------
@@ -171,7 +183,7 @@ def make_proof_pdf(
 
 def proof_pages(
     book: Book, parts: Sequence[PartLayout], opening: int, refs: Mapping[str, str],
-    anchors: Mapping[str, FlagAnchor], flagged: PartLayout,
+    anchors: Mapping[str, FlagAnchor], flagged: PartLayout, chapter_pad: bool = True,
 ) -> list[ProofPage]:
     """Every page of the proof, padding pages included: its folio, head, side and flag labels.
 
@@ -183,8 +195,10 @@ def proof_pages(
     scale = choose_scale(book.config.trim)
     pages: list[ProofPage] = []
     locators: dict[int, tuple[Locator, ...]] = {}
+    # A chapter opening on an even folio opens on a left-hand page (``openers = "any"``).
+    side = 0 if opening % 2 else 1
     for part in parts:
-        planned = part_pages(part)
+        planned = part_pages(part, chapter_pad or part.name == "notes")
         if part.name == "notes":
             note_pages = {note.number: int(refs[note.ref_ids[0]]) for note in book.notes
                           if note.ref_ids and note.ref_ids[0] in refs}
@@ -199,8 +213,8 @@ def proof_pages(
             if anchor_id in anchors:
                 flags.setdefault(page, []).append((y, x, anchors[anchor_id]))
         for page, stamp in enumerate(stamps):
-            # Parts open on a right-hand page and have an even number of pages.
-            recto = len(pages) % 2 == 0
+            # The chapter opens on the side its folio gives; the Notes on a right-hand page.
+            recto = (len(pages) + side) % 2 == 0
             left = (scale.inside_in if recto else scale.outside_in) * 96
             spots = sorted((y - scale.top_in * 96, x - left, anchor) for y, x, anchor in flags.get(page, []))
             labels = stack_labels(spots, scale.size_pt, (scale.outside_in - 2 * GAP_IN) * 96)
