@@ -129,3 +129,22 @@ def test_each_check_names_its_assumption_when_it_breaks(document: Any, monkeypat
     monkeypatch.setattr("publish.markdown_notes._Notes.setFootnote", lambda self, id, text: None)
     with pytest.raises(RuntimeError, match="setFootnote"):
         check_markdown_internals()
+
+
+def test_weasyprint_lines(document: Any) -> None:
+    from publish.pdf.weasyprint_boxes import check_line_internals
+
+    check_line_internals(document.pages[0])
+
+
+def test_the_face_space_the_loose_measure_assumes() -> None:
+    from fontTools.ttLib import TTFont
+
+    from publish.pdf.lines import SPACE_EM
+
+    # The text faces; the bold ones (0.237 em) set no running text in the book's styles.
+    for path in (styles_dir() / "fonts" / "EBGaramond-Regular.ttf", styles_dir() / "fonts" / "EBGaramond-Italic.ttf"):
+        font = TTFont(path)
+        cmap = font.getBestCmap()
+        for char in (0x20, 0xA0):
+            assert font["hmtx"][cmap[char]][0] / font["head"].unitsPerEm == SPACE_EM, path.name

@@ -18,9 +18,9 @@ from typing import Any
 from publish.pdf.weasyprint_boxes import boxes, extra_word_space, page_box, style_value
 
 SPACE_EM = 0.2
-"""The advance of EB Garamond's space (U+0020 and U+00A0), 200 units of 1,000, in every face
-the book uses: the normal word space the loose-line measure compares with
-(tests/test_internals.py reads it from the bundled fonts)."""
+"""The advance of EB Garamond's space (U+0020 and U+00A0), 200 units of 1,000, in the regular and
+italic faces the running text is set in (the bold faces' is 0.237 em): the normal word space the
+loose-line measure compares with (tests/test_internals.py reads it from the bundled fonts)."""
 LOOSE = 2.0
 """A line whose word spaces average more than twice the normal space is loose."""
 HYPHEN = "\u2010"
