@@ -22,7 +22,8 @@ from publish.config import load_config
 from publish.diagnostics import PublishError
 from publish.pdf import fit
 from publish.pdf.fit import KeepWord, apply_fit, number_blocks
-from publish.pdf.hyphenation import hyphenation_language, protect_compounds
+from publish.pdf.hyphenation import hyphenation_language, keep_last_words, protect_compounds
+from publish.pdf.lines import Line
 from publish.pdf.pages import body_starts, part_pads
 from publish.typography import refine_dashes
 
@@ -73,6 +74,24 @@ def test_a_page_abbreviation_keeps_its_number_in_notes() -> None:
 
 
 @pytest.mark.fast
+def test_a_paragraphs_last_word_is_kept_whole() -> None:
+    last = '<span class="last-word">'
+    assert keep_last_words("<p>One two pharmacy.</p>") == f"<p>One two {last}pharmacy.</span></p>"
+    # A note's mark, or a note set at the foot of the page, is not the paragraph's last word.
+    marked = keep_last_words('<p>Of the representatives.<sup class="noteref"><a href="#n">12</a></sup></p>')
+    assert f"{last}representatives.</span><sup" in marked
+    footnoted = keep_last_words('<p>The country’s<span class="footnote"><span class="fn-p">A note on '
+                                "considerations</span></span> own representatives</p>")
+    assert footnoted.count(last) == 1 and f"{last}representatives</span></p>" in footnoted
+    # Short words are never hyphenated; a URL breaks by its own rules; a compound is whole already.
+    for alone in ("<p>A word.</p>", '<p>See <a class="url" href="x">https://example.org/place</a>.</p>',
+                  '<p>The <span class="compound">Russian-German</span></p>', "<p>In 2020.</p>"):
+        assert keep_last_words(alone) == alone
+    assert keep_last_words(keep_last_words("<li>Italics <em>throughout</em></li>")) == \
+        f"<li>Italics <em>{last}throughout</span></em></li>"
+
+
+@pytest.mark.fast
 def test_openers_default_and_bad_value(tmp_path: Path) -> None:
     config, problems = load_config(_book(tmp_path / "a", {}))
     assert config is not None and config.openers == "right" and not problems
@@ -96,6 +115,20 @@ def test_a_word_kept_whole_at_one_place_only() -> None:
     kept = apply_fit(html, fit.Fit(keep=frozenset({KeepWord(block, "pharmacy", 1)})))
     # The second occurrence of the paragraph's own text: the one in its footnote does not count.
     assert kept.endswith('then <span class="keep-whole">pharmacy</span></p></body></html>')
+
+
+def _line(text: str, *, first: bool = False, last: bool = False) -> Line:
+    return Line(page=0, block=3, element_id="", text=text, first=first, last=last, hyphenated=text.endswith(HYPHEN),
+                justified=not last, spaces=text.count(" "), space_ratio=1.0, footnote=False)
+
+
+@pytest.mark.fast
+def test_a_lone_fragment_is_found() -> None:
+    """The detector, on lines that have the defect (a paragraph's last word can no longer be
+    hyphenated in print, so no book shows it)."""
+    lines = [_line("The cluster of medical and pharmaceutical phar" + HYPHEN, first=True), _line("macy.", last=True)]
+    assert [line.text for line in fit.find_defects(lines, 1, chapter=False).fragments] == ["macy."]
+    assert not fit.find_defects([lines[0], _line("macy and more.", last=True)], 1, chapter=False).fragments
 
 
 # ---- slow: real books, real PDFs --------------------------------------------------------------
@@ -187,8 +220,7 @@ def test_what_cannot_be_mended_is_reported_and_strict_fails(tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     # With no room to fit, chapter 1 keeps its two-line ending: the report says so, with the
     # page and the source line, and --strict refuses the file.
-    monkeypatch.setattr(fit, "MAX_PART_STEPS", 0)
-    monkeypatch.setattr(fit, "LINE_ROUNDS", 0)
+    _unfitted(monkeypatch)
     book = _one_chapter_book(tmp_path, "01-belarus-foreign-investment.md")
     _, diagnostics = build_pdf(book, tmp_path / "out.pdf", jobs=1)
     short = [d for d in diagnostics if d.code == "layout-short-ending"]
@@ -197,6 +229,53 @@ def test_what_cannot_be_mended_is_reported_and_strict_fails(tmp_path: Path,
     with pytest.raises(PublishError):
         build_pdf(book, tmp_path / "strict.pdf", jobs=1, strict=True)
     assert not (tmp_path / "strict.pdf").exists()
+
+
+def _unfitted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first layout of every part, as it comes from WeasyPrint: no fitting."""
+    monkeypatch.setattr(fit, "MAX_PART_STEPS", 0)
+    monkeypatch.setattr(fit, "LINE_ROUNDS", 0)
+
+
+@pytest.mark.slow
+@needs_manuscript
+def test_no_line_is_cut_short_after_an_inline_element(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Defect: under the book's tight word spacing WeasyPrint measured a line Pango had wrapped as
+    too wide, threw it away and hyphenated its first word: "tion of high-tech produc-" across a
+    whole line, after the span that keeps "high-tech" whole. Seen in the first layout, before any
+    fitting could mend it."""
+    _unfitted(monkeypatch)
+    book = _one_chapter_book(tmp_path, "19-belarus-turkey.md")
+    target, _ = build_pdf(book, tmp_path / "out.pdf", jobs=1)
+    reader = PdfReader(target)
+    labels = list(reader.page_labels)
+    lines = [line.strip() for index, label in enumerate(labels) if label.isdigit()
+             for line in read_page(target, index).split("\n")]
+    assert any("high-tech" in line for line in lines), "the test shows nothing"
+    short = [line for line in lines if line.endswith(HYPHEN) and len(line.split()) < 5]
+    assert not short
+
+
+@pytest.mark.slow
+@needs_manuscript
+def test_no_number_stands_alone_in_the_notes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Defect: in the default book's Notes, "182." and "202." stood alone above their "p. N" and
+    text, and "14." and "30." above the titles of their chapters' groups (WeasyPrint broke where a
+    tight word spacing made it think the line too full; a heading's letter-spaced small capitals
+    with a tightened space)."""
+    from publish.manuscript import load_book
+    from publish.pdf.jobs import notes_job, print_settings
+    from publish.pdf.layout import fit_job
+    from publish.pdf.pages import locator_digits
+
+    _unfitted(monkeypatch)
+    book, _ = load_book(MANUSCRIPT)
+    assert book is not None
+    job = notes_job(book, locator_digits([c.source for c in book.chapters], book.config.trim),
+                    print_settings(book, "digital"))
+    lines = [line.text for line in fit_job(job, mend=False).findings.lines]
+    assert sum(bool(re.match(r"\d+\.p\. 000 ", line)) for line in lines) > 200
+    assert [line for line in lines if re.fullmatch(r"\d+\.", line.strip())] == []
 
 
 @pytest.mark.slow

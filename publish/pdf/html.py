@@ -21,7 +21,7 @@ from publish import typography
 from publish.assemble import template_environment
 from publish.config import BookConfig
 from publish.model import Book, Chapter, Note
-from publish.pdf.hyphenation import hyphenation_language, protect_compounds
+from publish.pdf.hyphenation import hyphenation_language, keep_last_words, protect_compounds
 from publish.render import inner_xml
 
 WORD_SPACE_EM = -0.03
@@ -251,8 +251,10 @@ def label_note(note: Note, digits: int = 0) -> Markup:
     if ref and not digits:
         label = f'<a class="note-number" href="#{ref}">{note.number}.</a>'
     elif ref:
-        label += (f'<a class="note-page" id="{locator_id(note.number)}" href="#{ref}">'
-                  f'<span class="locator-room">{locator_room(len(note.ref_ids), digits)}</span></a> ')
+        # The number and its "p. N" are one label, never parted by a line break.
+        label = (f'<span class="note-label">{label}<a class="note-page" id="{locator_id(note.number)}" '
+                 f'href="#{ref}"><span class="locator-room">{locator_room(len(note.ref_ids), digits)}</span>'
+                 '</a></span> ')
     content = print_markup(note.html).strip()
     if content.startswith("<p>"):
         return Markup(f"<p>{label}{content[3:]}")
@@ -299,7 +301,7 @@ def print_markup(fragment: str) -> str:
     fragment = _SCHEMELESS_URL.sub(
         lambda m: '<span class="url">' + "<wbr/>".join(typography.url_break_points(m.group())) + "</span>", fragment)
     fragment = _URL_LINK.sub(fix_url, fragment).replace("<wbr/>", ZWSP).replace("<wbr></wbr>", ZWSP)
-    return protect_compounds(fragment)
+    return keep_last_words(protect_compounds(fragment))
 
 
 def _mark_url(match: re.Match[str]) -> str:

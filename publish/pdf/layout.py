@@ -41,6 +41,7 @@ from publish.pdf.report import inspect_pages, typesetting_problems
 from publish.pdf.weasyprint_boxes import is_blank, page_box
 from publish.pdf.weasyprint_fonts import HARFBUZZ_SUBSET, drawn_fonts, drop_font_files
 from publish.pdf.weasyprint_footnotes import install as keep_footnotes
+from publish.pdf.weasyprint_spacing import install as wrap_within_spacing
 
 
 class RefusingFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no type hints
@@ -70,7 +71,7 @@ class RefusingFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no 
 
 def lay_out_parts(jobs: Sequence[PartJob]) -> list[PartLayout]:
     """Lay out parts one after another, sharing the parsed stylesheets and the loaded fonts."""
-    keep_footnotes()
+    repair_engine()
     layouts = []
     for job in jobs:
         fetcher = RefusingFetcher(job.roots)
@@ -89,10 +90,17 @@ def lay_out_parts(jobs: Sequence[PartJob]) -> list[PartLayout]:
     return layouts
 
 
+def repair_engine() -> None:
+    """WeasyPrint's two repairs, installed once in this process: footnotes a full page would lose
+    (``weasyprint_footnotes``), lines a negative word spacing would break wrongly (``weasyprint_spacing``)."""
+    keep_footnotes()
+    wrap_within_spacing()
+
+
 def fit_job(job: PartJob, fetcher: RefusingFetcher | None = None, *, mend: bool = True) -> Fitted:
     """A part laid out and fitted (``pdf.fit``); with ``mend`` false, its first layout and what
     is wrong with it (what benchmarks/typesetting.py compares with)."""
-    keep_footnotes()
+    repair_engine()
     render = _renderer(job, fetcher or RefusingFetcher(job.roots))
     return fit_part(render, job.html, chapter=job.fit == "chapter", mend=mend)
 
@@ -112,7 +120,7 @@ def warm_up(stylesheet: Path) -> None:
     """What every part needs, done once before the first part arrives (and before the engine
     forks its other processes from this one): the stylesheet parsed, the four faces loaded and
     shaped once, WeasyPrint's bindings to Pango and HarfBuzz set up."""
-    keep_footnotes()
+    repair_engine()
     sample = "<p>Warm <i>up</i> <b>once <i>only</i></b> 1234567890</p>"
     document = weasyprint.HTML(string=sample).render(stylesheets=[_stylesheet(stylesheet)],
                                                      font_config=_font_config(stylesheet))
