@@ -9,6 +9,7 @@ book written here) and read the real PDF back with pdftotext and pypdf.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import shutil
 from pathlib import Path
@@ -21,10 +22,12 @@ from publish.build import build_pdf
 from publish.config import load_config
 from publish.diagnostics import PublishError
 from publish.pdf import fit
-from publish.pdf.fit import KeepWord, apply_fit, number_blocks
+from publish.pdf.adjustments import Fit, KeepWord, apply_fit, number_blocks
+from publish.pdf.cache import layout_from_json, layout_to_json
 from publish.pdf.hyphenation import hyphenation_language, keep_last_words, protect_compounds
 from publish.pdf.lines import Line
 from publish.pdf.pages import body_starts, part_pads
+from publish.pdf.parts import LayoutProblem, PartLayout
 from publish.typography import refine_dashes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,7 +115,7 @@ def test_a_word_kept_whole_at_one_place_only() -> None:
     html = number_blocks('<html><head></head><body><p>pharmacy and <span class="footnote">pharmacy</span> '
                          "then pharmacy</p></body></html>")
     block = int(re.search(r'<p data-block="(\d+)"', html).group(1))  # type: ignore[union-attr]
-    kept = apply_fit(html, fit.Fit(keep=frozenset({KeepWord(block, "pharmacy", 1)})))
+    kept = apply_fit(html, Fit(keep=frozenset({KeepWord(block, "pharmacy", 1)})))
     # The second occurrence of the paragraph's own text: the one in its footnote does not count.
     assert kept.endswith('then <span class="keep-whole">pharmacy</span></p></body></html>')
 
@@ -123,12 +126,57 @@ def _line(text: str, *, first: bool = False, last: bool = False) -> Line:
 
 
 @pytest.mark.fast
+def test_a_hyphen_run_of_one_word_keeps_the_right_occurrence_whole() -> None:
+    """Defect: the word split at the line before was counted by its halves ("Sen" "tence"), so the
+    fitting kept the occurrence before the one that made the run whole, and the run stayed."""
+    lines = [_line(f"{'Sentence' if n == 1 else 'tence'} {n}. Sentence {n + 1}. Sen{HYPHEN}", first=n == 1)
+             for n in (1, 3, 5)] + [_line("tence 7. The end.", last=True)]
+    found = fit.find_defects(lines, 1, chapter=True)
+    assert [line.text for line in found.hyphen_runs] == [lines[2].text]
+    mended = fit.mend_lines(Fit(), found)
+    # The run's third line ends with the seventh "Sentence" (index 6).
+    assert mended.keep == frozenset({KeepWord(3, "Sentence", 6)})
+    text = " ".join(f"Sentence {n}." for n in range(1, 8))
+    html = number_blocks(f"<html><head></head><body><section><div><p>{text} The end.</p></div></section></body></html>")
+    assert '<p data-block="2">' in html
+    kept = apply_fit(html.replace('data-block="2"', 'data-block="3"'), mended)
+    assert "Sentence 6. <span class=\"keep-whole\">Sentence</span> 7." in kept
+
+
+@pytest.mark.fast
 def test_a_lone_fragment_is_found() -> None:
     """The detector, on lines that have the defect (a paragraph's last word can no longer be
     hyphenated in print, so no book shows it)."""
     lines = [_line("The cluster of medical and pharmaceutical phar" + HYPHEN, first=True), _line("macy.", last=True)]
     assert [line.text for line in fit.find_defects(lines, 1, chapter=False).fragments] == ["macy."]
     assert not fit.find_defects([lines[0], _line("macy and more.", last=True)], 1, chapter=False).fragments
+
+
+@pytest.mark.fast
+def test_an_empty_element_renumbers_nothing() -> None:
+    """The proof marks its flags with empty elements: the book's adjustments must find the same
+    paragraphs and words in the proof's twin of a chapter."""
+    plain = "<html><head></head><body><p>One <em>pharmacy</em> and pharmacy.</p><p>Two.</p></body></html>"
+    marked = plain.replace("One", 'One<span class="proof-flag-anchor" id="proof-flag-1"></span>').replace(
+        "Two.", 'Two.<br/><sup class="noteref proof-flag-anchor" id="proof-flag-2"></sup>')
+    adjusted = Fit(keep=frozenset({KeepWord(0, "pharmacy", 1)}), tightened=((2, 1),))
+    assert re.sub(r'<span class="proof-flag-anchor"[^>]*></span>|<br/>|<sup class="noteref proof[^>]*></sup>', "",
+                  apply_fit(number_blocks(marked), adjusted)) == apply_fit(number_blocks(plain), adjusted)
+    assert 'and <span class="keep-whole">pharmacy</span>.' in apply_fit(number_blocks(marked), adjusted)
+
+
+@pytest.mark.fast
+def test_a_layout_keeps_its_fit_and_its_notes_in_the_cache() -> None:
+    """Defect: a cached layout lost whether a finding was a note, so a cached build reported what
+    the fitting did as a warning and ``--strict`` failed where the uncached build passed."""
+    layout = PartLayout(
+        name="ch01", pdf=b"%PDF-1.7\n", page_count=1, page_size=(1.0, 1.0), blank=(False,), anchors={}, links=(),
+        ids=(frozenset(),), problems=(LayoutProblem(0, "a.md", 1, "layout-fitted", "fitted: kept whole", note=True),
+                                      LayoutProblem(0, "a.md", 2, "layout-hyphen-run", "three", note=False)),
+        fit=Fit(keep=frozenset({KeepWord(4, "pharmacy", 0), KeepWord(2, "context", 1)}), tightened=((4, 2),),
+                spacing=-3))
+    again = layout_from_json(json.loads(json.dumps(layout_to_json(layout))), layout.pdf)
+    assert again == layout
 
 
 # ---- slow: real books, real PDFs --------------------------------------------------------------

@@ -132,10 +132,12 @@ def make_pdf(book: Book, *, variant: str, cache: Cache | None = None, engine: En
     pads = part_pads(len(chapters), book.config.openers, bool(back))
     if book.config.openers == "any":
         # A chapter that opens on a left-hand page is laid out again so (mirrored margins, the
-        # heads swapped); its lines and page count are the same, so no opening moves.
+        # heads swapped), with the adjustments its fitting found: its lines and page count are
+        # the same, so no opening moves, and it is laid out once more, not fitted again.
         openings = body_starts([part.page_count for part in chapters], pads)
         versos = [index for index, folio in enumerate(openings) if folio % 2 == 0]
-        again = run.run([chapter_job(book, book.chapters[index], settings, verso=True) for index in versos])
+        again = run.run([chapter_job(book, book.chapters[index], settings, verso=True, given=chapters[index].fit)
+                         for index in versos])
         for index, part in zip(versos, again, strict=True):
             chapters[index] = part
             read.pop(index + 1, None)

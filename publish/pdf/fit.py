@@ -12,16 +12,23 @@ How they are mended, as a typesetter would, and only so far:
   whole at that one place (``KeepWord``) and the part laid out again;
 - a paragraph with a loose line is set with word spaces one or two steps tighter
   (``BLOCK_STEP_EM``; at most ``MAX_BLOCK_STEPS``): the word that did not fit then often does;
+  this is done in a part laid out again anyway, or in one that holds ``LOOSE_PART`` loose lines;
 - a chapter that ends short, or leaves a page to a paragraph's last lines, is laid out again
   with its word spaces tightened, then loosened, by ``PART_STEP_EM`` at a time, at most
   ``MAX_PART_STEPS`` steps either way, and the first setting that mends it is kept.
 Every trial is a full layout of the part, so their number is bounded (``LINE_ROUNDS`` and the
-spacing candidates); a part with no defect is laid out once, as before.
+spacing candidates); a part with no defect is laid out once, as before. What can be prevented
+is, before the first layout: a paragraph's last word is never hyphenated (``pdf.hyphenation``),
+so no paragraph ends with a fragment, and WeasyPrint wraps lines within a tight word spacing
+(``pdf.weasyprint_spacing``), so no line is cut short after an inline element.
 
 The one design decision: adjustments are written into the part's HTML (a span, a style
-attribute, a rule), found again by the ``data-block`` number ``number_blocks`` gives every
-element, so a fitted part is an ordinary WeasyPrint document and its layout stays a pure
-function of the job: the cache, the proof and the book all get the same pages.
+attribute, a rule: ``pdf.adjustments``), found again by the ``data-block`` number
+``number_blocks`` gives every element, so a fitted part is an ordinary WeasyPrint document and
+its layout stays a pure function of the job: the cache, the proof and the book all get the same
+pages. A part laid out again with the same adjustments (a chapter opening on a left-hand page,
+the proof's twin of a chapter with its flags marked) is given the ``Fit`` found the first time
+and laid out once, never fitted anew.
 """
 
 from __future__ import annotations
@@ -31,17 +38,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from publish.pdf.html import WORD_SPACE_EM
+from publish.pdf.adjustments import (
+    MAX_BLOCK_STEPS,
+    MAX_PART_STEPS,
+    Fit,
+    KeepWord,
+    apply_fit,
+    number_blocks,
+)
 from publish.pdf.lines import HYPHEN, Line, read_lines
 
-PART_STEP_EM = 0.01
-MAX_PART_STEPS = 3
-"""A chapter's spaces move at most 0.03 em either way: between 0.14 and 0.20 em, never wider
-than the face's own space nor tighter than seven tenths of it."""
-BLOCK_STEP_EM = 0.02
-MAX_BLOCK_STEPS = 2
-"""A paragraph's spaces tighten at most 0.04 em more: 0.13 em at the tightest, two thirds of
-the face's space, the least a typesetter's shrink allows."""
 LINE_ROUNDS = 3
 """Layouts spent on words kept whole and paragraphs tightened, after the first."""
 MAX_RUN = 2
@@ -50,52 +56,12 @@ MIN_LAST_LINES = 3
 """Lines a chapter's last page holds at least."""
 BROKEN = 4.0
 """A hyphenated line whose spaces are over four times the normal one was cut short, not full."""
-KEEP_CLASS = "keep-whole"
-"""print.css sets ``hyphens: manual`` on it."""
+LOOSE_PART = 6
+"""Loose lines that get a part laid out again (its loose paragraphs set tighter) when nothing
+else does; fewer are only measured (benchmarks/typesetting.py gives what this costs and buys)."""
 
 _WORD_END = re.compile(r"[^\W\d_]+$")
 _WORD_START = re.compile(r"^[^\W\d_]+")
-_START_TAG = re.compile(r"<([A-Za-z][\w:-]*)(?=[\s/>])")
-_TOKENS = re.compile(r"(<[^>]*>)|([^<]+)")
-
-
-@dataclass(frozen=True, order=True)
-class KeepWord:
-    """A word the line breaker must not hyphenate, at one place."""
-
-    block: int
-    word: str
-    occurrence: int
-    """Which whole-word occurrence in the block's text, from 0."""
-
-
-@dataclass(frozen=True)
-class Fit:
-    """The adjustments a part was laid out with."""
-
-    keep: frozenset[KeepWord] = frozenset()
-    tightened: tuple[tuple[int, int], ...] = ()
-    """(block, steps) for paragraphs set tighter."""
-    spacing: int = 0
-    """The whole part's word spacing, in ``PART_STEP_EM`` steps (negative: tighter)."""
-
-    @property
-    def empty(self) -> bool:
-        return not self.keep and not self.tightened and not self.spacing
-
-    def describe(self) -> list[str]:
-        """What was done, in a typesetter's words."""
-        done = []
-        if self.spacing:
-            way = "tightened" if self.spacing < 0 else "loosened"
-            done.append(f"word spaces {way} by {abs(self.spacing) * PART_STEP_EM:.2f} em")
-        if self.keep:
-            words = ", ".join(f"“{keep.word}”" for keep in sorted(self.keep, key=lambda k: (k.block, k.occurrence)))
-            done.append(f"kept whole: {words}")
-        if self.tightened:
-            done.append(f"{len(self.tightened)} paragraph{'s' if len(self.tightened) > 1 else ''} set tighter "
-                        "to mend loose lines")
-        return done
 
 
 @dataclass(frozen=True)
@@ -139,29 +105,6 @@ class Fitted:
     """How many layouts the part took."""
 
 
-def number_blocks(html: str) -> str:
-    """Every element of the body given ``data-block="N"``, N counting start tags from 0: what
-    ``pdf.lines`` reports lines by and ``apply_fit`` finds them again by. Attribute values and
-    text hold no raw "<", so a start tag is found by its "<" alone."""
-    head, sep, body = html.partition("<body")
-    if not sep:
-        return html
-    counter = iter(range(1 << 30))
-    return head + sep + _START_TAG.sub(lambda m: f'<{m.group(1)} data-block="{next(counter)}"', body)
-
-
-def apply_fit(html: str, fit: Fit) -> str:
-    """``html`` (numbered by ``number_blocks``) with the adjustments of ``fit``."""
-    for block, steps in fit.tightened:
-        html = _set_block_spacing(html, block, WORD_SPACE_EM + fit.spacing * PART_STEP_EM - steps * BLOCK_STEP_EM)
-    for keep in sorted(fit.keep, reverse=True):
-        html = _keep_word(html, keep)
-    if fit.spacing:
-        rule = f"<style>body {{ word-spacing: {WORD_SPACE_EM + fit.spacing * PART_STEP_EM:.3f}em; }}</style>"
-        html = html.replace("</head>", rule + "</head>", 1)
-    return html
-
-
 def find_defects(lines: Sequence[Line], page_count: int, *, chapter: bool) -> Findings:
     runs, fragments, loose = [], [], []
     for block_lines in _by_block(lines):
@@ -192,9 +135,12 @@ def find_defects(lines: Sequence[Line], page_count: int, *, chapter: bool) -> Fi
     return Findings(tuple(runs), tuple(fragments), tuple(short), tuple(tails), tuple(loose), page_count, tuple(lines))
 
 
-def fit_part(render: Callable[[str], Any], html: str, *, chapter: bool, mend: bool = True) -> Fitted:
+def fit_part(render: Callable[[str], Any], html: str, *, chapter: bool, mend: bool = True,
+             given: Fit | None = None) -> Fitted:
     """Lay out ``html`` with ``render`` (HTML → a WeasyPrint document), then mend what can be
-    mended within the bounds above (unless ``mend`` is false); the best layout seen is kept."""
+    mended within the bounds above (unless ``mend`` is false); the best layout seen is kept.
+    With ``given``, the part is laid out once with those adjustments, found before for the same
+    text, and only looked at."""
     numbered = number_blocks(html)
     layouts = 0
 
@@ -204,17 +150,18 @@ def fit_part(render: Callable[[str], Any], html: str, *, chapter: bool, mend: bo
         document = render(apply_fit(numbered, fit))
         return document, find_defects(read_lines(document.pages), len(document.pages), chapter=chapter)
 
-    document, found = trial(Fit())
-    best = (found.score(), Fit(), document, found)
+    first = given or Fit()
+    document, found = trial(first)
+    best = (found.score(), first, document, found)
 
-    def mend_lines(rounds: int) -> None:
+    def mend_best(rounds: int) -> None:
         """Mend the lines of the best layout so far, while that makes it better."""
         nonlocal best
         fit, found = best[1], best[3]
-        for _round in range(rounds):
-            if not found.line_defects:
+        for number in range(rounds):
+            if not found.line_defects and (number or len(found.loose) < LOOSE_PART):
                 return
-            mended = _mend_lines(fit, found)
+            mended = mend_lines(fit, found)
             if mended == fit:
                 return
             # Each round builds on the last, better or not: a word kept whole may move the
@@ -224,11 +171,11 @@ def fit_part(render: Callable[[str], Any], html: str, *, chapter: bool, mend: bo
             if found.score() < best[0]:
                 best = (found.score(), fit, document, found)
 
-    if not mend:
+    if not mend or given is not None:
         return Fitted(best[2], best[1], best[3], layouts)
     # A part whose lines and pages are sound is laid out once; loose lines alone are measured,
     # and mended only in a part laid out again anyway.
-    mend_lines(LINE_ROUNDS)
+    mend_best(LINE_ROUNDS)
     if chapter and best[3].page_defects:
         base = best[1]
         for steps in [-n for n in range(1, MAX_PART_STEPS + 1)] + list(range(1, MAX_PART_STEPS + 1)):
@@ -238,13 +185,14 @@ def fit_part(render: Callable[[str], Any], html: str, *, chapter: bool, mend: bo
                 best = (found.score(), candidate, document, found)
             if not found.page_defects:
                 break
-        mend_lines(1)
+        mend_best(1)
     return Fitted(best[2], best[1], best[3], layouts)
 
 
-def _mend_lines(fit: Fit, found: Findings) -> Fit:
-    """Keep whole the words that make a long hyphen run or a lone fragment; tighten the
-    paragraphs that hold a loose line by one step more."""
+def mend_lines(fit: Fit, found: Findings) -> Fit:
+    """``fit`` and more: the words that make a long hyphen run or a lone fragment in the layout
+    ``found`` describes kept whole at their place, and the paragraphs that hold a loose line set
+    one step tighter."""
     keep = set(fit.keep)
     blocks = _by_block(found.lines)
     where = {id(line): (group, index) for group in blocks for index, line in enumerate(group)}
@@ -278,7 +226,10 @@ def _kept_word(group: Sequence[Line], index: int) -> KeepWord | None:
     if head is None or tail is None:
         return None
     word = head.group() + tail.group()
-    before = _joined(group[:index]) + " " + line.text.removesuffix(HYPHEN)[: head.start()]
+    # ``_joined`` ends a line that was not hyphenated with a space and joins a hyphenated one to
+    # the next: nothing is added here, or a word split at the line before would be counted
+    # (or not) by its halves ("Sen" "tence").
+    before = _joined(group[:index]) + line.text.removesuffix(HYPHEN)[: head.start()]
     return KeepWord(line.block, word, len(re.findall(rf"(?<!\w){re.escape(word)}(?!\w)", before)))
 
 
@@ -298,55 +249,3 @@ def _by_block(lines: Sequence[Line]) -> list[list[Line]]:
         key = (line.block, "", line.footnote) if line.block >= 0 else (-1, f"{line.element_id}:{number}", line.footnote)
         groups.setdefault(key, []).append(line)
     return list(groups.values())
-
-
-def _block_tag(html: str, block: int) -> re.Match[str] | None:
-    return re.search(rf'<[A-Za-z][\w:-]* data-block="{block}"[^>]*>', html)
-
-
-def _set_block_spacing(html: str, block: int, word_space_em: float) -> str:
-    tag = _block_tag(html, block)
-    if tag is None:
-        return html
-    text = tag.group()
-    rule = f"word-spacing: {word_space_em:.3f}em"
-    if ' style="' in text:
-        new = text.replace(' style="', f' style="{rule}; ', 1)
-    else:
-        new = text.replace(f'data-block="{block}"', f'data-block="{block}" style="{rule}"', 1)
-    return html[: tag.start()] + new + html[tag.end():]
-
-
-def _keep_word(html: str, keep: KeepWord) -> str:
-    """Wrap the ``occurrence``-th whole occurrence of the word in its block's own text (not in
-    a footnote set inside it) in a span the line breaker does not hyphenate."""
-    tag = _block_tag(html, keep.block)
-    if tag is None:
-        return html
-    pattern = re.compile(rf"(?<!\w){re.escape(keep.word)}(?!\w)")
-    depth, skipping, seen = 0, 0, 0
-    for match in _TOKENS.finditer(html, tag.end()):
-        token, text = match.group(1), match.group(2)
-        if token is not None:
-            closing = token.startswith("</")
-            void = token.endswith("/>") or re.match(r"<(br|img|hr|wbr|input|meta|link)\b", token) is not None
-            if closing:
-                if depth == 0:
-                    return html  # the block ended without that occurrence
-                depth -= 1
-                if skipping and depth < skipping:
-                    skipping = 0
-            elif not void:
-                depth += 1
-                if not skipping and 'class="footnote' in token:
-                    skipping = depth
-            continue
-        if skipping:
-            continue
-        for found in pattern.finditer(text):
-            if seen == keep.occurrence:
-                start = match.start() + found.start()
-                end = match.start() + found.end()
-                return f'{html[:start]}<span class="{KEEP_CLASS}">{html[start:end]}</span>{html[end:]}'
-            seen += 1
-    return html

@@ -17,6 +17,7 @@ from pathlib import Path
 from publish.diagnostics import display_path
 from publish.model import Book, Chapter
 from publish.paths import styles_dir
+from publish.pdf.adjustments import Fit
 from publish.pdf.engine import STYLESHEET
 from publish.pdf.html import ContentsEntry, chapter_html, front_html, notes_html, page_css, sheet_html
 from publish.pdf.parts import PartJob, SourceMap
@@ -57,17 +58,19 @@ def part_job(name: str, html: str, settings: Settings, source: SourceMap, *, ins
     )
 
 
-def chapter_job(book: Book, chapter: Chapter, settings: Settings, *, verso: bool = False) -> PartJob:
+def chapter_job(book: Book, chapter: Chapter, settings: Settings, *, verso: bool = False,
+                given: Fit | None = None) -> PartJob:
     """A chapter's job; ``verso``: laid out opening on a left-hand page (``openers = "any"``),
     which mirrors the margins and swaps the running heads but moves no line (both text blocks
-    have the same width)."""
+    have the same width); ``given``: with the adjustments a layout of the same chapter found
+    (``PartLayout.fit``), once, instead of fitting it anew."""
     shown = display_path(chapter.path)
     places = {heading.id: (shown, heading.line) for heading in chapter.headings}
     places |= {note.id: (shown, note.line) for note in chapter.notes}
     title_line = next((n for n, line in enumerate(chapter.source.split("\n"), 1) if line.startswith("#")), 1)
     places[f"{chapter.id}-title"] = (shown, title_line)
-    job = part_job(chapter.id, chapter_html(book, chapter), settings, SourceMap(shown, chapter.source, places),
-                   fit="chapter")
+    job = replace(part_job(chapter.id, chapter_html(book, chapter), settings, SourceMap(shown, chapter.source, places),
+                           fit="chapter"), given=given)
     return replace(job, page_css=job.page_css + VERSO_OPENING) if verso else job
 
 

@@ -29,6 +29,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from publish.diagnostics import Diagnostic, error, warning
+from publish.pdf.adjustments import Fit
 from publish.pdf.fit import Fitted, fit_part
 
 # WeasyPrint reports positions in CSS pixels; PDF user space is in points.
@@ -78,7 +79,7 @@ def lay_out_parts(jobs: Sequence[PartJob]) -> list[PartLayout]:
         with _engine_warnings() as engine_messages:
             # A chapter or the Notes is looked at once laid out, and laid out again where a line
             # or a page needs mending (``pdf.fit``, within fixed bounds).
-            fitted = fit_job(job, fetcher) if job.fit else None
+            fitted = fit_job(job, fetcher) if job.fit or job.given is not None else None
             document = fitted.document if fitted is not None else _renderer(job, fetcher)(job.html)
             # Without HarfBuzz's subsetter WeasyPrint subsets with fontTools, seconds per part:
             # then embed whole fonts (dropped by the finisher), since the join subsets once anyway.
@@ -102,7 +103,7 @@ def fit_job(job: PartJob, fetcher: RefusingFetcher | None = None, *, mend: bool 
     is wrong with it (what benchmarks/typesetting.py compares with)."""
     repair_engine()
     render = _renderer(job, fetcher or RefusingFetcher(job.roots))
-    return fit_part(render, job.html, chapter=job.fit == "chapter", mend=mend)
+    return fit_part(render, job.html, chapter=job.fit == "chapter", mend=mend, given=job.given)
 
 
 def _renderer(job: PartJob, fetcher: RefusingFetcher) -> Callable[[str], Any]:
@@ -195,6 +196,7 @@ def _describe(job: PartJob, document: Any, pdf: bytes, refused: list[str], messa
                   + (tuple(typesetting_problems(fitted, job.source)) if fitted is not None else ())
                   if job.inspect else ()),
         diagnostics=tuple(diagnostics),
+        fit=fitted.fit if fitted is not None else Fit(),
     )
 
 

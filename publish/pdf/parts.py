@@ -12,6 +12,7 @@ from functools import cached_property
 from pathlib import Path
 
 from publish.diagnostics import Diagnostic
+from publish.pdf.adjustments import Fit
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,10 @@ class PartJob:
     fit: str = ""
     """How the part is fitted after its first layout (``pdf.fit``): ``chapter`` (lines and pages),
     ``lines`` (lines only: the Notes), or nothing."""
+    given: Fit | None = None
+    """Adjustments found by an earlier layout of the same text (``PartLayout.fit``): the part is
+    laid out once with them, not fitted anew (a chapter opening on a left-hand page, the proof's
+    twin of a chapter with its flags marked)."""
 
 
 @dataclass(frozen=True)
@@ -137,4 +142,6 @@ class PartLayout:
     """The layout report, by page within the part."""
     diagnostics: tuple[Diagnostic, ...] = ()
     """Files the part may not read, and the engine's own warnings."""
+    fit: Fit = field(default_factory=Fit)
+    """The adjustments the part was laid out with (``pdf.fit``)."""
 

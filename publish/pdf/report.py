@@ -225,6 +225,7 @@ def typesetting_problems(fitted: Fitted, source: SourceMap) -> list[LayoutProble
                                       f"the page holds only the last lines of a paragraph, “{_excerpt(line.text)}”"))
     done = fitted.fit.describe()
     if done:
-        problems.append(LayoutProblem(0, source.path, 0, "layout-fitted",
-                                      f"fitted in {fitted.layouts} layouts: {'; '.join(done)}", note=True))
+        # Said once for the part, at its first line found in the source (a chapter's title).
+        path, number = next((spot for spot in map(place, found.lines) if spot[1] > 0), (source.path, 0))
+        problems.append(LayoutProblem(0, path, number, "layout-fitted", f"fitted: {'; '.join(done)}", note=True))
     return problems

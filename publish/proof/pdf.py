@@ -120,22 +120,21 @@ def make_proof_pdf(
     proof_book = replace(book, chapters=(anchored,))
     styles = styles_dir()
     run = layout_run(engine, cache, styles)
-    # Step 1 - the chapter as the book has it; with its flags' anchors, beside it, when there are
-    # flags in it; and the chapters before it whose page counts are not known yet.
+    # Step 1 - the chapter as the book has it (fitted as the book fits it), the chapters before
+    # it whose page counts are not known yet, and the notes; then, with the adjustments the
+    # chapter's fitting found, its twin with the flags' anchors, when there are flags in it.
     css = settings.page_css + proof_css(book) + (styles / PROOF_CSS).read_text(encoding="utf-8")
-    flagged_job = replace(chapter_job(proof_book, anchored, settings), name=f"{chapter.id}-flags", page_css=css)
-    in_chapter = any(f'id="{anchor_id}"' in flagged_job.html for anchor_id in anchors)
+    in_chapter = any(f'id="{anchor_id}"' in chapter_job(proof_book, anchored, settings).html for anchor_id in anchors)
     counts, keys, missing = known_page_counts(book, sources, settings, cache)
     earlier = run.start([chapter_job(book, rendered, settings) for rendered in render_before(book, sources, missing)])
     plain = run.start([chapter_job(book, chapter, settings)])
-    with_flags = run.start([flagged_job]) if in_chapter else None
     # The notes, beside the chapter: each "p. 84" is an empty box, drawn over in step 3.
     with_notes = book.config.notes == "book" and bool(chapter.notes)
     notes = run.start([notes_job(proof_book, locator_digits([s.text for s in sources], book.config.trim),
                                   settings)]) if with_notes else None
+    [layout] = plain()
     for index, part in zip(missing, earlier(), strict=True):
         counts[index] = part.page_count
-    [layout] = plain()
     if cache is not None:
         # What was laid out here, this chapter included (it is the book's own layout of it): a
         # proof of a later chapter can count on it.
@@ -144,13 +143,17 @@ def make_proof_pdf(
             store_page_count(cache, keys[index], laid, count_notes(sources[index].text, book.config.language))
     before = [c for c in counts if c is not None]
     opening = body_starts([*before, layout.page_count], part_pads(len(before) + 1, book.config.openers, False))[-1]
-    flagged_layout = with_flags()[0] if with_flags else layout
-    if opening % 2 == 0:
-        # The book opens this chapter on a left-hand page (``openers = "any"``): so does its proof.
-        [layout] = run.run([chapter_job(book, chapter, settings, verso=True)])
-        flagged_layout = run.run([replace(chapter_job(proof_book, anchored, settings, verso=True),
-                                          name=f"{chapter.id}-flags", page_css=css + VERSO_OPENING)])[0] \
-            if with_flags else layout
+    # The book opens this chapter on a left-hand page when its folio is even (``openers = "any"``):
+    # so does its proof, laid out again as the book does, with the same adjustments.
+    verso = opening % 2 == 0
+    again = [chapter_job(book, chapter, settings, verso=True, given=layout.fit)] if verso else []
+    if in_chapter:
+        twin = chapter_job(proof_book, anchored, settings, verso=verso, given=layout.fit)
+        again.append(replace(twin, name=f"{chapter.id}-flags", page_css=css + (VERSO_OPENING if verso else "")))
+    laid_again = run.run(again)
+    if verso:
+        layout = laid_again[0]
+    flagged_layout = laid_again[-1] if in_chapter else layout
     # The chapter is padded so that the Notes after it open on a right-hand page.
     chapter_pad = (opening + layout.page_count) % 2 == 0
     # Step 2 - the folio of each reference ("p. 84").
