@@ -30,7 +30,7 @@ def main(argv: list[str]) -> None:
     args = [arg for arg in argv if not arg.startswith("--")]
     mend = "--no-mend" not in argv
     book, _ = read_book(Path(args[0]) if args else ROOT / "manuscript")
-    settings = print_settings(book, "digital")
+    settings = print_settings(book)
     jobs = [chapter_job(book, chapter, settings) for chapter in book.chapters]
     if book.config.notes == "book" and book.notes:
         jobs.append(notes_job(book, locator_digits([c.source for c in book.chapters], book.config.trim), settings))

@@ -28,7 +28,6 @@ from publish.pdf.hyphenation import hyphenation_language, keep_last_words, prote
 from publish.pdf.lines import Line
 from publish.pdf.pages import body_starts, part_pads
 from publish.pdf.parts import LayoutProblem, PartLayout
-from publish.typography import refine_dashes
 
 ROOT = Path(__file__).resolve().parents[1]
 MANUSCRIPT = ROOT / "manuscript"
@@ -68,12 +67,6 @@ def test_compounds_are_marked_but_urls_are_not() -> None:
     assert '<span class="compound">Russian-German</span>' in marked
     assert "x-\u2060y" in marked and marked.count("compound") == 1
     assert protect_compounds(marked) == marked
-
-
-@pytest.mark.fast
-def test_a_page_abbreviation_keeps_its_number_in_notes() -> None:
-    assert refine_dashes("Minsk, 2014. - – P. 344.", in_note=True) == "Minsk, 2014.\xa0– P.\xa0344."
-    assert "pp.\xa012" in refine_dashes("pp. 12-14", in_note=True)
 
 
 @pytest.mark.fast
@@ -320,7 +313,7 @@ def test_no_number_stands_alone_in_the_notes(monkeypatch: pytest.MonkeyPatch) ->
     book, _ = load_book(MANUSCRIPT)
     assert book is not None
     job = notes_job(book, locator_digits([c.source for c in book.chapters], book.config.trim),
-                    print_settings(book, "digital"))
+                    print_settings(book))
     lines = [line.text for line in fit_job(job, mend=False).findings.lines]
     assert sum(bool(re.match(r"\d+\.p\. 000 ", line)) for line in lines) > 200
     assert [line for line in lines if re.fullmatch(r"\d+\.", line.strip())] == []

@@ -24,7 +24,7 @@ from urllib.request import url2pathname
 from publish.cache import Cache
 from publish.diagnostics import Diagnostic, Severity
 from publish.pdf.adjustments import fit_from_json, fit_to_json
-from publish.pdf.parts import FontUse, LayoutProblem, LinkSpot, PartJob, PartLayout
+from publish.pdf.parts import FontUse, LayoutProblem, LinkSpot, PartJob, PartLayout, PlacedImage
 
 KIND = "layout"
 _REFERENCE = re.compile(r'\b(?:src|href)="([^"#][^"]*)"')
@@ -93,6 +93,7 @@ def layout_to_json(layout: PartLayout) -> dict[str, Any]:
         "problems": [[p.page, p.path, p.line, p.code, p.message, p.note] for p in layout.problems],
         "diagnostics": [[d.path, d.line, d.col, d.severity.value, d.code, d.message] for d in layout.diagnostics],
         "fit": fit_to_json(layout.fit),
+        "images": [[i.page, list(i.rect), i.src, i.art] for i in layout.images],
     }
 
 
@@ -116,6 +117,8 @@ def layout_from_json(data: dict[str, Any], pdf: bytes) -> PartLayout:
         diagnostics=tuple(Diagnostic(path, int(line), int(col), Severity(severity), code, message)
                           for path, line, col, severity, code, message in data["diagnostics"]),
         fit=fit_from_json(data["fit"]),
+        images=tuple(PlacedImage(int(page), (float(r[0]), float(r[1]), float(r[2]), float(r[3])), str(src), bool(art))
+                     for page, r, src, art in data["images"]),
     )
 
 

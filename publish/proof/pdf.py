@@ -44,7 +44,7 @@ from publish.model import Book, Chapter
 from publish.paths import styles_dir
 from publish.pdf.cache import cached_subset
 from publish.pdf.engine import Engine, layout_run
-from publish.pdf.html import Locator, Stamp, choose_scale
+from publish.pdf.html import Locator, Stamp, book_scale
 from publish.pdf.jobs import VERSO_OPENING, Settings, chapter_job, notes_job, part_job, print_settings
 from publish.pdf.join import JoinInput, Metadata, OutlineEntry, StampSet, join_parts
 from publish.pdf.page_counts import known_page_counts, render_before, store_page_count
@@ -115,7 +115,7 @@ def make_proof_pdf(
     """The proof of ``book``'s one chapter, laid out in ``engine`` (or this process). A file the
     book may not read stops it; layout warnings are ``publish pdf``'s to report."""
     chapter = book.chapters[0]
-    settings = print_settings(book, VARIANT)
+    settings = print_settings(book)
     anchored, anchors = anchor_flags(chapter, flagged)
     proof_book = replace(book, chapters=(anchored,))
     styles = styles_dir()
@@ -171,14 +171,14 @@ def make_proof_pdf(
     # Step 4 - join, label the pages as their folios read, write.
     outline = [OutlineEntry(f"{chapter.number}. {chapter.title}", 0)]
     if "notes" in starts:
-        outline.append(OutlineEntry("Notes", starts["notes"]))
+        outline.append(OutlineEntry(book.config.labels.notes, starts["notes"]))
     with _quiet_subsetter():
         data = join_parts(JoinInput(
             parts=parts, stamps=[StampSet(stamps, list(range(len(pages))))], plan=plan, outline=outline,
-            metadata=_metadata(book, chapter, stamp), variant=VARIANT, bleed_px=0.0,
+            metadata=_metadata(book, chapter, stamp), variant=VARIANT,
             font_files=settings.font_files, subset=cached_subset(cache),
         ))
-    return label_pages(data, opening, part_pages(layout, chapter_pad), starts.get("notes"))
+    return label_pages(data, opening, part_pages(layout, chapter_pad), starts.get("notes"), book.config.labels.notes)
 
 
 # ---- Stamps --------------------------------------------------------------------------------
@@ -195,7 +195,7 @@ def proof_pages(
     the notes of every chapter before. The flags in the chapter are placed where ``flagged``, the
     chapter laid out with their anchors, has them.
     """
-    scale = choose_scale(book.config.trim)
+    scale = book_scale(book.config)
     pages: list[ProofPage] = []
     locators: dict[int, tuple[Locator, ...]] = {}
     # A chapter opening on an even folio opens on a left-hand page (``openers = "any"``).
@@ -205,10 +205,10 @@ def proof_pages(
         if part.name == "notes":
             note_pages = {note.number: int(refs[note.ref_ids[0]]) for note in book.notes
                           if note.ref_ids and note.ref_ids[0] in refs}
-            heads = notes_heads(planned.ids, note_pages)
+            heads = notes_heads(planned.ids, note_pages, book.config.labels)
             stamps = [Stamp("", heads[page] if page < len(heads) else "", pad=page >= part.page_count)
                       for page in range(planned.padded_count)]
-            locators = note_locators(book, part, refs)
+            locators = note_locators(book, part, refs, scale)
         else:
             stamps = part_stamps(planned, opening)
         flags: dict[int, list[tuple[float, float, FlagAnchor]]] = {}
@@ -261,7 +261,7 @@ def _label_lines(text: str, width_px: float) -> int:
 def proof_css(book: Book) -> str:
     """Where the margins are, for the trim; styles/proof-print.css holds the rest."""
     width, height = book.config.trim
-    scale = choose_scale(book.config.trim)
+    scale = book_scale(book.config)
     text_width = (width - scale.inside_in - scale.outside_in) * 96
     label_width = (scale.outside_in - 2 * GAP_IN) * 96
     stamp_top = (height - scale.top_in - STAMP_FROM_FOOT_IN) * 96
@@ -287,7 +287,8 @@ def _proof_stamps_job(book: Book, pages: Sequence[ProofPage], stamp: str, settin
 # ---- Join and report -----------------------------------------------------------------------
 
 
-def label_pages(data: bytes, opening: int, chapter: PartPages, notes_start: int | None) -> bytes:
+def label_pages(data: bytes, opening: int, chapter: PartPages, notes_start: int | None,
+                notes: str = "Notes") -> bytes:
     """Page labels as the folios read: the chapter's from its opening folio, the Notes' as "Notes 1".
 
     Added as an incremental update of the joined file: nothing else in it is written again.
@@ -299,7 +300,7 @@ def label_pages(data: bytes, opening: int, chapter: PartPages, notes_start: int 
     total = len(writer.pages)
     writer.set_page_label(0, chapter.padded_count - 1, style=PageLabelStyle.DECIMAL, start=opening)
     if notes_start is not None and notes_start < total:
-        writer.set_page_label(notes_start, total - 1, style=PageLabelStyle.DECIMAL, prefix="Notes ", start=1)
+        writer.set_page_label(notes_start, total - 1, style=PageLabelStyle.DECIMAL, prefix=f"{notes} ", start=1)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -333,6 +334,6 @@ def _metadata(book: Book, chapter: Chapter, stamp: str) -> Metadata:
     config = book.config
     return Metadata(
         title=f"Proof: {chapter.number}. {chapter.title}", author=config.author, subject=stamp,
-        language=config.language, date=config.date, identifier=f"{config.identifier}#proof-{chapter.id}",
+        language=config.language, date=config.stamp_date, identifier=f"{config.identifier}#proof-{chapter.id}",
         producer=f"publish {__version__} (WeasyPrint {version('weasyprint')}, pypdf {version('pypdf')})",
     )
