@@ -222,8 +222,8 @@ def notes_html(book: Book, digits: int) -> str:
                        "title": chapter.title, "notes": notes})
     labels = book.config.labels
     return template_environment().get_template("print/notes.html").render(
-        language=hyphenation_language(book.config.language), title=labels.notes, groups=groups, number_css=note_number_css(book),
-        labels=labels)
+        language=hyphenation_language(book.config.language), title=labels.notes, groups=groups,
+        number_css=note_number_css(book), labels=labels)
 
 
 DIGIT_EM = 0.48
