@@ -31,7 +31,7 @@ CONFIG_NAME = "book.toml"
 REQUIRED_KEYS = ("title", "author", "language")
 OPTIONAL_KEYS = (
     "subtitle", "identifier", "publisher", "date", "rights", "description", "edition",
-    "cover", "chapters", "notes", "trim", "gutter", "labels",
+    "cover", "chapters", "notes", "trim", "openers", "gutter", "labels",
 )
 UNDATED_STAMP = "1980-01-01"
 """The time stamped on an undated book's files where a format demands one (the EPUB's
@@ -39,6 +39,9 @@ UNDATED_STAMP = "1980-01-01"
 earliest a zip entry can carry, which reproducible-build tools use for undated files. It is never
 printed: an undated book's imprint has no date."""
 NOTE_PLACEMENTS = ("book", "chapter", "page")
+OPENERS = ("right", "any")
+"""Where a chapter opens in print: on a right-hand page (a blank page before it when needed), or
+on the next page, as essay collections often are set."""
 # Trim sizes as (width, height) in inches; the names a print-on-demand printer's price list uses.
 TRIM_PRESETS: dict[str, tuple[float, float]] = {
     "6x9in": (6.0, 9.0),
@@ -88,6 +91,8 @@ class BookConfig:
     gutter: str = ""
     """The inside margin: empty for the trim's own proportion, ``auto`` to size it from the page
     count for the chosen printer (``pdf.printers``), or a length such as ``0.8in``."""
+    openers: str = "right"
+    """``right``: every chapter, and the Notes, open on a right-hand page; ``any``: on the next page."""
 
     @property
     def gutter_in(self) -> float | None:
@@ -186,6 +191,12 @@ def _validate(data: dict[str, Any], text: str, shown: str) -> tuple[BookConfig |
         problems.append(error(shown, line, col, "config-value",
                               f"notes must be one of {', '.join(NOTE_PLACEMENTS)}, not '{notes}'"
                               f"{did_you_mean(notes, NOTE_PLACEMENTS)}"))
+    openers = text_value("openers") or "right"
+    if openers not in OPENERS:
+        line, col = _key_position(text, "openers")
+        problems.append(error(shown, line, col, "config-value",
+                              f"openers must be one of {', '.join(OPENERS)}, not '{openers}'"
+                              f"{did_you_mean(openers, OPENERS)}"))
     trim_name = text_value("trim") or "6x9in"
     trim = parse_trim(trim_name)
     if trim is None:
@@ -232,7 +243,7 @@ def _validate(data: dict[str, Any], text: str, shown: str) -> tuple[BookConfig |
         publisher=publisher, rights=rights, description=typeset(text_value("description")),
         subtitle=typeset(text_value("subtitle")), edition=typeset(text_value("edition")), cover=cover,
         chapters=chapters, notes=notes, trim=trim or TRIM_PRESETS["6x9in"], trim_name=trim_name, gutter=gutter,
-        labels=labels, stamp_date=date or _epoch_date() or UNDATED_STAMP,
+        labels=labels, stamp_date=date or _epoch_date() or UNDATED_STAMP, openers=openers,
     ), problems
 
 

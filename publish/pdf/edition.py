@@ -30,6 +30,7 @@ from publish import __version__
 from publish.cache import Cache
 from publish.config import CONFIG_NAME, GUTTER_AUTO
 from publish.diagnostics import Diagnostic, PublishError, Severity, display_path, error, warning
+from publish.diagnostics import note as note_diagnostic
 from publish.labels import ENGLISH, format_date
 from publish.model import Book, Chapter, Heading
 from publish.output import atomic_path
@@ -67,6 +68,7 @@ from publish.pdf.pages import (
     locator_digits,
     note_locators,
     notes_heads,
+    part_pads,
     part_pages,
     part_stamps,
     plan_pages,
@@ -168,7 +170,7 @@ def make_pdf(book: Book, *, variant: str = "digital", printer: Printer | None = 
     sprites = plan_sprites(all_stamps, SHEET_LINES)
     sheets_wait = run.start([sheet_job(book, n, cells, settings) for n, cells in enumerate(sprites.sheets)])
     # The parts' pages go into the joined PDF meanwhile: this process would only wait.
-    begun = begin_join(parts, settings.font_files, cached_subset(cache), laid.read)
+    begun = begin_join(parts, settings.font_files, cached_subset(cache), laid.read, laid.pads)
     sheets = sheets_wait()
     LOGGER.info("Step 4 - layout report")
     diagnostics = _report(book, parts, plan)
@@ -200,6 +202,8 @@ class _Laid:
     numbers: Numbers
     plan: PagePlan
     read: dict[int, ReadPart]
+    pads: list[bool]
+    """Per part: padded to an even page count (``pages.part_pads``)."""
 
     @property
     def parts(self) -> list[PartLayout]:
@@ -217,13 +221,26 @@ def _lay_out(book: Book, settings: Settings, run: LayoutRun, digits: int, with_n
                     *(chapter_job(book, chapter, settings) for chapter in book.chapters), *notes_jobs],
                    lambda index, layout: read.__setitem__(index, read_part(layout)))
     front, chapters, back = laid[0], laid[1 : len(book.chapters) + 1], laid[len(book.chapters) + 1 :]
+    pads = part_pads(len(chapters), book.config.openers, bool(back))
+    if book.config.openers == "any":
+        # A chapter that opens on a left-hand page is laid out again so (mirrored margins, the
+        # heads swapped), with the adjustments its fitting found: its lines and page count are
+        # the same, so no opening moves, and it is laid out once more, not fitted again.
+        openings = body_starts([part.page_count for part in chapters], pads)
+        versos = [index for index, folio in enumerate(openings) if folio % 2 == 0]
+        again = run.run([chapter_job(book, book.chapters[index], settings, verso=True, given=chapters[index].fit)
+                         for index in versos])
+        for index, part in zip(versos, again, strict=True):
+            chapters[index] = part
+            read.pop(index + 1, None)
     LOGGER.info("Step 2 - resolving page numbers")
-    numbers = _number_pages(chapters)
+    numbers = _number_pages(chapters, pads)
     if back and len(max(numbers.references.values(), key=len, default="")) > digits:
         # Rare: the estimate of the book's length fell short of a page number's digits.
         back = run.run([notes_job(book, len(max(numbers.references.values(), key=len)), settings)])
-    plan = plan_pages([part_pages(part) for part in [front, *chapters, *back]])
-    return _Laid(front, chapters, back, numbers, plan, read)
+    all_pads = [True, *pads, *(True for _ in back)]
+    plan = plan_pages([part_pages(part, pad) for part, pad in zip([front, *chapters, *back], all_pads, strict=True)])
+    return _Laid(front, chapters, back, numbers, plan, read, all_pads)
 
 
 def _inside_margin(book: Book, printer: Printer | None, pages: int) -> float:
@@ -274,9 +291,9 @@ def _preflight(book: Book, printer: Printer, parts: Sequence[PartLayout], plan: 
     return preflight(book.root, config_text, printer, found, joined.data)
 
 
-def _number_pages(chapters: Sequence[PartLayout]) -> Numbers:
-    pages = [part_pages(part) for part in chapters]
-    openings = body_starts([part.page_count for part in chapters])
+def _number_pages(chapters: Sequence[PartLayout], pads: Sequence[bool]) -> Numbers:
+    pages = [part_pages(part, pad) for part, pad in zip(chapters, pads, strict=True)]
+    openings = body_starts([part.page_count for part in chapters], pads)
     first = {part.name: folio for part, folio in zip(chapters, openings, strict=True)}
     return Numbers(
         openings=first,
@@ -396,8 +413,9 @@ def _report(book: Book, parts: Sequence[PartLayout], plan: PagePlan) -> list[Dia
     for part in parts:
         start = plan.starts[part.name]
         for problem in part.problems:
-            found.append(warning(problem.path, problem.line, 0, problem.code,
-                                 f"page {plan.folio(start + problem.page)}: {problem.message}"))
+            report = note_diagnostic if problem.note else warning
+            found.append(report(problem.path, problem.line, 0, problem.code,
+                                f"page {plan.folio(start + problem.page)}: {problem.message}"))
     anchors = {name for part in parts for name in part.anchors}
     chapters = {chapter.id: chapter for chapter in book.chapters}
     for part in parts:

@@ -5,8 +5,9 @@ printed on, and what is stamped on every page. Pure functions: no layout happens
 what lets the chapters be laid out in parallel before any page number is known.
 
 Numbering: the front matter is numbered i, ii, iii… (by its own layout: it always opens the
-book); the body 1, 2, 3… from the first chapter. Every part opens on a right-hand page, so a part
-with an odd page count is padded with a blank page, which carries no folio.
+book); the body 1, 2, 3… from the first chapter. With ``openers = "right"`` every part opens on a
+right-hand page, so a part with an odd page count is padded with a blank page, which carries no
+folio; with ``openers = "any"`` a chapter opens on the page after the last one (``part_pads``).
 """
 
 from __future__ import annotations
@@ -34,10 +35,12 @@ class PartPages:
     blank: tuple[bool, ...]
     """Pages that carry no folio: left blank, or covered by a full-page picture."""
     ids: tuple[frozenset[str], ...]
+    pad: bool = True
+    """Padded to an even count, so that the next part opens on a right-hand page."""
 
     @property
     def padded_count(self) -> int:
-        return self.page_count + self.page_count % 2
+        return self.page_count + (self.page_count % 2 if self.pad else 0)
 
 
 @dataclass(frozen=True)
@@ -54,19 +57,28 @@ class PagePlan:
         return str(index - self.front_count + 1)
 
 
-def part_pages(part: PartLayout) -> PartPages:
+def part_pages(part: PartLayout, pad: bool = True) -> PartPages:
     """What the page plan needs from a laid-out part."""
     art = {image.page for image in part.images if image.art}
     return PartPages(part.name, part.page_count, tuple(blank or page in art for page, blank in enumerate(part.blank)),
-                     part.ids)
+                     part.ids, pad)
 
 
-def body_starts(counts: Sequence[int]) -> list[int]:
-    """Arabic page number each body part opens on, given the page counts of the parts."""
+def part_pads(chapters: int, openers: str, notes_follow: bool) -> list[bool]:
+    """Whether each chapter is padded to an even count: all of them when chapters open on the
+    right; with ``any`` none, but the last when the Notes follow (back matter opens on the right)."""
+    if openers == "right":
+        return [True] * chapters
+    return [notes_follow and number == chapters - 1 for number in range(chapters)]
+
+
+def body_starts(counts: Sequence[int], pads: Sequence[bool] | None = None) -> list[int]:
+    """Arabic page number each body part opens on, given the page counts of the parts (each
+    padded to an even count unless ``pads`` says otherwise)."""
     starts, page = [], 1
-    for count in counts:
+    for index, count in enumerate(counts):
         starts.append(page)
-        page += count + count % 2
+        page += count + (count % 2 if pads is None or pads[index] else 0)
     return starts
 
 
