@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import queue
 import re
 import statistics
 import subprocess
@@ -248,6 +249,8 @@ def shapes_report(measured: list[ShapeRuns], cores: int) -> str:
 def time_serve(sizes: list[int], runs: int, work: Path) -> str:
     """``publish serve`` on the default book and its copies: seconds from saving one chapter to the
     new PDF on disk (its atomic rename), run after run, with the server's engine kept warm."""
+    from shapes import markdown_bytes
+
     lines = ["| size | MB of Markdown | first build s | save → new PDF on disk, median s | min–max s | runs |",
              "|---|---|---|---|---|---|"]
     for size in sizes:
@@ -256,32 +259,54 @@ def time_serve(sizes: list[int], runs: int, work: Path) -> str:
         server = subprocess.Popen([sys.executable, "-m", "publish", "serve", "--book", str(book), "--port", "0"],
                                   cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                   env=CHILD_ENV)
+        said: queue.Queue[str] = queue.Queue()
         assert server.stderr is not None
-        said = iter(server.stderr)
-        # The first build ends with "built in ...", then the server says where it serves.
-        while not next(said).startswith("serving "):
-            pass
+        # Read all the server says, always: a full pipe would stop it.
+        threading.Thread(target=_drain, args=(server.stderr, said), daemon=True).start()
+        _wait_for_line(said, "serving ")  # after the first build
         first = time.perf_counter() - started
         time.sleep(1)  # the server takes its first look at the files after it says where it serves
         [pdf] = (book / "build").glob("*.pdf")
         times = []
         for run in range(runs):
             before = _file_state(pdf)
-            edit_chapter(book, PROOF_CHAPTER + 5, run)
-            saved = time.perf_counter()
+            saved = save_chapter(book, PROOF_CHAPTER + 5, run)
             while _file_state(pdf) == before:
                 time.sleep(0.005)
             times.append(time.perf_counter() - saved)
-            while not next(said).startswith("built in "):  # the build finished (the EPUB written too)
-                pass
+            _wait_for_line(said, "built in ")  # the build finished (the EPUB written too)
             print(f"serve {size}x run {run + 1}/{runs}: {times[-1]:.2f} s", file=sys.stderr)
         server.send_signal(2)  # Ctrl-C
-        server.wait(timeout=60)
-        from shapes import markdown_bytes
-
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            print(f"serve {size}x did not stop on Ctrl-C within 60 s", file=sys.stderr)
         lines.append(f"| {size}x | {markdown_bytes(book) / 1e6:.2f} | {first:.1f} | {statistics.median(times):.2f} "
                      f"| {min(times):.2f}–{max(times):.2f} | {runs} |")
     return "\n".join(lines) + "\n"
+
+
+def _drain(stream: Iterable[str], lines: queue.Queue[str]) -> None:
+    for line in stream:
+        lines.put(line)
+
+
+def _wait_for_line(lines: queue.Queue[str], start: str) -> None:
+    while not lines.get(timeout=3600).startswith(start):
+        pass
+
+
+def save_chapter(book: Path, index: int, run: int) -> float:
+    """``edit_chapter``, saved as most editors save (a new file renamed over the old), so that the
+    server never reads half a file; the time of the save."""
+    chapter = sorted(book.glob("[0-9]*.md"))[index - 1]
+    text, count = re.subn(r" the(?:\d+)? ", f" the{run} ", chapter.read_text(encoding="utf-8"), count=1)
+    assert count == 1, f"nothing to edit in {chapter.name}"
+    temporary = chapter.with_name(f".{chapter.name}.saving")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(chapter)
+    return time.perf_counter()
 
 
 def _file_state(path: Path) -> tuple[int, int, int]:

@@ -10,6 +10,8 @@ are laid out in this one, and WeasyPrint is imported only once a part is missing
 A batch is sent at once and waited for later (``LayoutRun.start``), so independent parts (the
 chapters and the Notes; the front matter and the stamps) share the processes. Parts go one task
 each, the longest first, so that no process ends the batch on a long part while the others idle.
+Each part's CPU seconds come back with it and are logged (``publish.pdf`` at INFO), so that the
+benchmarks can tell how busy the processes were (``benchmarks/run.py --shapes``).
 """
 
 from __future__ import annotations
