@@ -2,7 +2,7 @@
 
 Each reliance lives in one adapter module, whose check names the assumption when a new release
 breaks it: Python-Markdown's footnotes (``markdown_notes``), WeasyPrint's boxes, fonts, content
-streams and footnotes (``pdf.weasyprint_*``), pypdf's object table (``pdf.pypdf_objects``), and the
+streams, footnotes and tags (``pdf.weasyprint_*``), pypdf's object table (``pdf.pypdf_objects``), and the
 metrics of DejaVu Sans that the proof's margin labels are stacked by (``proof.pdf``). These run in
 the fast tier: an upgrade that breaks one fails here first, by name.
 """
@@ -83,6 +83,12 @@ def test_weasyprint_footnotes() -> None:
     check_footnote_internals()
 
 
+def test_weasyprint_tags() -> None:
+    from publish.pdf.weasyprint_tags import check_tag_internals
+
+    check_tag_internals()
+
+
 def test_pypdf() -> None:
     check_pypdf_internals()
 
@@ -138,6 +144,16 @@ def test_each_check_names_its_assumption_when_it_breaks(document: Any, monkeypat
     monkeypatch.setattr(block, "_linebox_layout", renamed)
     with pytest.raises(RuntimeError, match="_linebox_layout takes"):
         weasyprint_footnotes.check_footnote_internals()
+    from weasyprint.pdf import tags
+
+    from publish.pdf.weasyprint_tags import check_tag_internals
+
+    def untagged(box: Any, parent: Any, pdf: Any) -> list[Any]:
+        return []
+
+    monkeypatch.setattr(tags, "_build_box_tree", untagged)
+    with pytest.raises(RuntimeError, match="_build_box_tree takes"):
+        check_tag_internals()
     monkeypatch.setattr("publish.markdown_notes._Notes.setFootnote", lambda self, id, text: None)
     with pytest.raises(RuntimeError, match="setFootnote"):
         check_markdown_internals()

@@ -64,11 +64,12 @@ def print_settings(book: Book, inside_in: float | None = None) -> Settings:
     )
 
 
-def part_job(name: str, html: str, settings: Settings, source: SourceMap, *, inspect: bool = True) -> PartJob:
+def part_job(name: str, html: str, settings: Settings, source: SourceMap, *, inspect: bool = True,
+             tagged: bool = True) -> PartJob:
     return PartJob(
         name=name, html=html, stylesheet=settings.stylesheet, page_css=settings.page_css,
         base_url=settings.base_url, roots=settings.roots, source=source, inspect=inspect,
-        bundled_fonts=frozenset(settings.font_files),
+        bundled_fonts=frozenset(settings.font_files), tagged=tagged,
     )
 
 
@@ -84,7 +85,8 @@ def chapter_job(book: Book, chapter: Chapter, settings: Settings) -> PartJob:
 def sheet_job(book: Book, number: int, cells: Sequence[Cell], settings: Settings) -> PartJob:
     """A sprite sheet; the first opens with the stamp pages the others are calibrated by."""
     html = sheet_html(book, calibration_stamps() if number == 0 else [], sheet_blocks(cells))
-    return part_job(f"stamps-{number + 1}", html, settings, SourceMap(display_path(book.root)), inspect=False)
+    return part_job(f"stamps-{number + 1}", html, settings, SourceMap(display_path(book.root)), inspect=False,
+                    tagged=False)
 
 
 def front_job(book: Book, entries: list[ContentsEntry], settings: Settings) -> PartJob:

@@ -12,6 +12,7 @@ from functools import cached_property
 from pathlib import Path
 
 from publish.diagnostics import Diagnostic
+from publish.pdf.structure import PartStructure
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,9 @@ class PartJob:
     """Run the layout report (not for stamps, which are margins only)."""
     bundled_fonts: frozenset[str] = frozenset()
     """Digests of the bundled font files: those are not sent back with the part."""
+    tagged: bool = True
+    """Lay it out with its logical structure (``PartLayout.structure``): every part of the book;
+    not the sprite sheets and stamps, which are drawn over the pages as artifacts."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,8 @@ class LinkSpot:
     target: str
     """An id for an internal link, a URL for an external one."""
     external: bool = False
+    node: int = -1
+    """The node of the part's structure (its ``Link``) that the link belongs to; -1 for none."""
 
 
 @dataclass(frozen=True)
@@ -147,4 +153,6 @@ class PartLayout:
     """Every picture drawn, for the printer's preflight and the bleed."""
     diagnostics: tuple[Diagnostic, ...] = ()
     """Files the part may not read, and the engine's own warnings."""
+    structure: PartStructure | None = None
+    """The part's logical structure, for the book's structure tree; None for an untagged part."""
 

@@ -121,7 +121,9 @@ def make_proof_pdf(
     # Step 1 - the chapter as the book has it; with its flags' anchors, beside it, when there are
     # flags in it; and the chapters before it whose page counts are not known yet.
     css = settings.page_css + proof_css(book) + (styles / PROOF_CSS).read_text(encoding="utf-8")
-    flagged_job = replace(chapter_job(proof_book, anchored, settings), name=f"{chapter.id}-flags", page_css=css)
+    # Laid out only to learn where the flags fall: no tags.
+    flagged_job = replace(chapter_job(proof_book, anchored, settings), name=f"{chapter.id}-flags", page_css=css,
+                          tagged=False)
     in_chapter = any(f'id="{anchor_id}"' in flagged_job.html for anchor_id in anchors)
     counts, keys, missing = known_page_counts(book, sources, settings, cache)
     earlier = run.start([chapter_job(book, rendered, settings) for rendered in render_before(book, sources, missing)])
@@ -262,8 +264,8 @@ def _proof_stamps_job(book: Book, pages: Sequence[ProofPage], stamp: str, settin
                       css: str) -> PartJob:
     html = template_environment().get_template("print/proof-stamps.html").render(
         language=book.config.language, title="Proof stamps", pages=pages, stamp=stamp)
-    return replace(part_job("proof-stamps", html, settings, SourceMap(display_path(book.root)), inspect=False),
-                   page_css=css)
+    return replace(part_job("proof-stamps", html, settings, SourceMap(display_path(book.root)), inspect=False,
+                            tagged=False), page_css=css)
 
 
 # ---- Join and report -----------------------------------------------------------------------
