@@ -230,6 +230,17 @@ def test_folios_and_running_heads_are_pagination_artifacts(default: Built) -> No
                if mark.properties.get("/Subtype") in ("/Header", "/Footer"))
 
 
+def test_blank_padding_pages_hold_no_tagged_content(default: Built) -> None:
+    tagged = default.tagged
+    # The pages that show nothing: those the plan pads with, so that a chapter opens on the right.
+    # No element of the tree (and no marked content) may point at one: a page index off by one in
+    # the join would.
+    blank = {index for index, page in enumerate(tagged.reader.pages) if not page.extract_text().strip()}
+    assert len(blank) > 5  # the default book opens its chapters on right-hand pages
+    assert not {page for page, _ in tagged.marks} & blank
+    assert not [element.role for element in tagged.root.walk() if element.page in blank]
+
+
 def test_the_figure_carries_its_markdown_alt_text(golden: Built) -> None:
     [figure] = golden.tagged.elements_of("Figure")
     assert figure.alt == "A chart of the years"
