@@ -13,6 +13,7 @@ from pathlib import Path
 
 from publish.diagnostics import Diagnostic
 from publish.pdf.adjustments import Fit
+from publish.pdf.structure import PartStructure
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,9 @@ class PartJob:
     """Adjustments found by an earlier layout of the same text (``PartLayout.fit``): the part is
     laid out once with them, not fitted anew (a chapter opening on a left-hand page, the proof's
     twin of a chapter with its flags marked)."""
+    tagged: bool = True
+    """Lay it out with its logical structure (``PartLayout.structure``): every part of the book;
+    not the sprite sheets and stamps, which are drawn over the pages as artifacts."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,8 @@ class LinkSpot:
     target: str
     """An id for an internal link, a URL for an external one."""
     external: bool = False
+    node: int = -1
+    """The node of the part's structure (its ``Link``) that the link belongs to; -1 for none."""
 
 
 @dataclass(frozen=True)
@@ -159,4 +165,6 @@ class PartLayout:
     """Files the part may not read, and the engine's own warnings."""
     fit: Fit = field(default_factory=Fit)
     """The adjustments the part was laid out with (``pdf.fit``)."""
+    structure: PartStructure | None = None
+    """The part's logical structure, for the book's structure tree; None for an untagged part."""
 
