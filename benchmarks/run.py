@@ -29,6 +29,7 @@ import os
 import platform
 import queue
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -256,9 +257,11 @@ def time_serve(sizes: list[int], runs: int, work: Path) -> str:
     for size in sizes:
         book = make_book(size, work / f"serve-{size}")
         started = time.perf_counter()
+        # Ctrl-C as from a terminal: a shell that starts this script in the background has it ignore
+        # SIGINT, and the server would inherit that.
         server = subprocess.Popen([sys.executable, "-m", "publish", "serve", "--book", str(book), "--port", "0"],
                                   cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                  env=CHILD_ENV)
+                                  env=CHILD_ENV, preexec_fn=_interrupt_as_from_terminal)
         said: queue.Queue[str] = queue.Queue()
         assert server.stderr is not None
         # Read all the server says, always: a full pipe would stop it.
@@ -285,6 +288,10 @@ def time_serve(sizes: list[int], runs: int, work: Path) -> str:
         lines.append(f"| {size}x | {markdown_bytes(book) / 1e6:.2f} | {first:.1f} | {statistics.median(times):.2f} "
                      f"| {min(times):.2f}–{max(times):.2f} | {runs} |")
     return "\n".join(lines) + "\n"
+
+
+def _interrupt_as_from_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _drain(stream: Iterable[str], lines: queue.Queue[str]) -> None:
