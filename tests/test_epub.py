@@ -7,6 +7,7 @@ or skip those tests with ``-k epubcheck``.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import require
+from fontTools.ttLib import TTFont
 from lxml import etree
 
 from publish.build import build_epub
@@ -33,6 +35,7 @@ from publish.epub.pages import _nest, render_pages
 from publish.epub.xhtml import Source, parse_page, serialize
 from publish.manuscript import load_book
 from publish.model import Heading
+from publish.paths import styles_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
@@ -290,10 +293,10 @@ def test_only_the_epub_modules_import_ebooklib() -> None:
 def test_fonts_are_embedded_with_their_licence(epubs: dict[str, Epub]) -> None:
     epub = epubs["features"]
     fonts = sorted(href for href, item in epub.manifest.items() if item.get("media-type") == "font/ttf")
-    assert fonts == ["fonts/EBGaramond-Bold.ttf", "fonts/EBGaramond-BoldItalic.ttf",
-                     "fonts/EBGaramond-Italic.ttf", "fonts/EBGaramond-Regular.ttf"]
+    # The features book sets text in roman, italic and (its table's header cells) bold; no bold italic.
+    assert fonts == ["fonts/EBGaramond-Bold.ttf", "fonts/EBGaramond-Italic.ttf", "fonts/EBGaramond-Regular.ttf"]
     css = epub.files["EPUB/css/epub.css"].decode()
-    assert all(f'url("../{font}")' in css for font in fonts)
+    assert sorted(re.findall(r'url\("\.\./(fonts/[^"]+)"\)', css)) == fonts
     # The stylesheet leaves size, margins and colours to the reader: none on body or paragraphs.
     body = re.search(r"\bbody \{([^}]*)\}", css)
     assert body is not None and not re.search(r"font-size|margin|color|line-height", body.group(1))
@@ -305,6 +308,113 @@ def test_fonts_are_embedded_with_their_licence(epubs: dict[str, Epub]) -> None:
     colophon = epub.pages["copyright.xhtml"].find(".//x:section[@epub:type='colophon']", NS)
     assert "EB Garamond" in text(colophon)
     assert colophon.find(".//x:a[@href='font-licence.xhtml']", NS) is not None
+    # Each subset still names its copyright and licence, as the OFL asks.
+    for font in fonts:
+        names = TTFont(io.BytesIO(epub.files[f"EPUB/{font}"]))["name"]
+        assert "Open Font License" in str(names.getDebugName(13)) and names.getDebugName(0), font
+
+
+# Fonts: the faces the text is set in, each cut down to the characters set in it. Which face a
+# character is drawn in is worked out here on its own: HTML's defaults for em, i, strong, b and
+# th, and the rules of the EPUB's own stylesheet that set italic or bold.
+
+HTML_ITALIC, HTML_BOLD = {"em", "i", "cite", "var", "dfn", "address"}, {"strong", "b", "th"}
+FACE_NAMES = {(False, False): "EBGaramond-Regular.ttf", (True, False): "EBGaramond-Italic.ttf",
+              (False, True): "EBGaramond-Bold.ttf", (True, True): "EBGaramond-BoldItalic.ttf"}
+
+
+def styled(css: str, declaration: str) -> set[tuple[str, frozenset[str]]]:
+    """(tag or "", classes) of the last compound selector of each rule of the stylesheet that holds
+    ``declaration``."""
+    found = set()
+    for selectors, block in re.findall(r"([^{}]+)\{([^}]*)\}", re.sub(r"/\*.*?\*/", "", css, flags=re.S)):
+        if re.search(declaration, block) and not selectors.strip().startswith("@"):
+            for selector in selectors.split(","):
+                last = re.split(r"[\s>+~]+", selector.strip())[-1]
+                tag = re.match(r"[a-z0-9]*", last)
+                found.add((tag.group() if tag else "", frozenset(re.findall(r"\.([\w-]+)", last))))
+    return found
+
+
+def characters_by_face(epub: Epub) -> dict[str, set[str]]:
+    css = epub.files["EPUB/css/epub.css"].decode()
+    italic = {(tag, frozenset()) for tag in HTML_ITALIC} | styled(css, r"font-style:\s*italic")
+    bold = {(tag, frozenset()) for tag in HTML_BOLD} | styled(css, r"font-weight:\s*(bold|[6-9]00)")
+    found: dict[str, set[str]] = {}
+
+    def matches(el: etree._Element, rules: set[tuple[str, frozenset[str]]]) -> bool:
+        tag, classes = etree.QName(el).localname, set((el.get("class") or "").split())
+        return any(want in ("", tag) and wanted <= classes for want, wanted in rules)
+
+    def visit(el: etree._Element, face: tuple[bool, bool]) -> None:
+        if not isinstance(el.tag, str):
+            return
+        face = (face[0] or matches(el, italic), face[1] or matches(el, bold))
+        for piece in [el.text or "", el.get("alt") or ""]:
+            found.setdefault(FACE_NAMES[face], set()).update(piece)
+        for child in el:
+            visit(child, face)
+            found.setdefault(FACE_NAMES[face], set()).update(child.tail or "")
+
+    for root in [*epub.pages.values()]:
+        visit(root.find("x:body", NS), (False, False))
+    visible = {face: {ch for ch in chars if not ch.isspace()} for face, chars in found.items()}
+    return {face: chars for face, chars in visible.items() if chars}
+
+
+def missing_characters(epub: Epub) -> list[tuple[str, str]]:
+    """(face, character) for every character the text sets in a face whose whole file has it but
+    whose embedded subset does not (or that is not embedded at all)."""
+    missing = []
+    for face, chars in sorted(characters_by_face(epub).items()):
+        whole = TTFont(styles_dir() / "fonts" / face).getBestCmap()
+        packed = epub.files.get(f"EPUB/fonts/{face}")
+        kept = TTFont(io.BytesIO(packed)).getBestCmap() if packed else {}
+        missing += [(face, ch) for ch in sorted(chars) if ord(ch) in whole and ord(ch) not in kept]
+    return missing
+
+
+@pytest.mark.parametrize("name", ["default", "features", "chapter-notes"])
+def test_every_character_is_in_its_face_subset(epubs: dict[str, Epub], name: str) -> None:
+    if name not in epubs:
+        pytest.skip("the default book (manuscript/) is not written yet")
+    epub = epubs[name]
+    assert missing_characters(epub) == []
+    used = set(characters_by_face(epub)) | {"EBGaramond-Regular.ttf"}
+    embedded = {href.split("/")[-1] for href, item in epub.manifest.items() if item.get("media-type") == "font/ttf"}
+    assert embedded == used
+
+
+def test_a_subset_without_a_character_of_the_book_is_found(epubs: dict[str, Epub], tmp_path: Path) -> None:
+    """The check above on an EPUB whose roman lacks a letter the text uses."""
+    from publish.subset import subset_text
+
+    epub = epubs["features"]
+    chars = characters_by_face(epub)["EBGaramond-Regular.ttf"] - {"q"}
+    broken = tmp_path / "broken.epub"
+    with zipfile.ZipFile(broken, "w") as archive:
+        for name, data in epub.files.items():
+            if name == "EPUB/fonts/EBGaramond-Regular.ttf":
+                data = subset_text((styles_dir() / "fonts" / "EBGaramond-Regular.ttf").read_bytes(), chars, ())
+            archive.writestr(name, data)
+    assert missing_characters(Epub(broken, [])) == [("EBGaramond-Regular.ttf", "q")]
+
+
+def test_bold_is_embedded_only_when_the_text_sets_something_bold(tmp_path: Path) -> None:
+    plain = build(tiny_book(tmp_path / "plain", "# A\n\nPlain text and *italic*.\n"), tmp_path / "plain.epub")
+    bold = build(tiny_book(tmp_path / "bold", "# A\n\nPlain text and **bold *italic***.\n"), tmp_path / "bold.epub")
+    fonts = [sorted(href for href, item in epub.manifest.items() if item.get("media-type") == "font/ttf")
+             for epub in (plain, bold)]
+    assert fonts == [["fonts/EBGaramond-Italic.ttf", "fonts/EBGaramond-Regular.ttf"],
+                     ["fonts/EBGaramond-Bold.ttf", "fonts/EBGaramond-BoldItalic.ttf",
+                      "fonts/EBGaramond-Italic.ttf", "fonts/EBGaramond-Regular.ttf"]]
+    assert "BoldItalic" not in plain.files["EPUB/css/epub.css"].decode()
+    assert missing_characters(bold) == []
+
+
+@needs_manuscript
+def test_default_book_epub_is_under_400_kb(epubs: dict[str, Epub]) -> None:
+    assert epubs["default"].path.stat().st_size < 400_000
 
 
 # The features book: notes in every kind of block, images, links, raw HTML, CRLF

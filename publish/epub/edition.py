@@ -48,4 +48,4 @@ def make_epub(book: Book, cache: Cache | None = None) -> tuple[bytes, list[Diagn
     pages = render_pages(book, media)
     problems += pages.problems
     LOG.info("Step 3 - packaging with ebooklib")
-    return package_epub(book, pages, media), problems
+    return package_epub(book, pages, media, cache), problems

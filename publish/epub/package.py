@@ -18,8 +18,10 @@ from typing import Any
 from ebooklib import epub
 from lxml import etree
 
+from publish.cache import Cache
 from publish.config import CONFIG_NAME
 from publish.diagnostics import PublishError, display_path, error
+from publish.epub.fonts import characters_by_face, faces_used, subset_faces
 from publish.epub.media import Media, key_line
 from publish.epub.metadata import XML_LANG, modified_time, set_metadata
 from publish.epub.ocf import write_package, zip_entries, zip_time
@@ -50,7 +52,7 @@ class VerbatimPage(epub.EpubHtml):  # type: ignore[misc]  # ebooklib has no type
         return bytes(self.content)
 
 
-def package_epub(book: Book, pages: Pages, media: Media) -> bytes:
+def package_epub(book: Book, pages: Pages, media: Media, cache: Cache | None = None) -> bytes:
     """The whole EPUB as bytes; the same book always gives the same bytes."""
     config = book.config
     toml = display_path(book.root / CONFIG_NAME)
@@ -74,9 +76,13 @@ def package_epub(book: Book, pages: Pages, media: Media) -> bytes:
         ebook.add_item(item)
         spine.append((item, "yes" if page.linear else "no"))
     ebook.spine = spine
+    # Only the faces the pages use; each is cut down to its characters once the navigation
+    # document, which ebooklib writes, is known too (below).
+    fonts = faces_used(page.root for page in pages.pages)
+    css = fonts.stylesheet((styles_dir() / "epub.css").read_text(encoding="utf-8"))
     ebook.add_item(epub.EpubItem(uid="css", file_name="css/epub.css", media_type="text/css",
-                                 content=(styles_dir() / "epub.css").read_bytes()))
-    for number, font in enumerate(media.fonts, start=1):
+                                 content=css.encode("utf-8")))
+    for number, font in enumerate(fonts.resources({}), start=1):
         ebook.add_item(epub.EpubItem(uid=f"font-{number}", file_name=font.path, media_type=font.media_type,
                                      content=font.data))
     # set_cover marks the image cover-image in the manifest and adds the EPUB 2 <meta name="cover">
@@ -103,8 +109,12 @@ def package_epub(book: Book, pages: Pages, media: Media) -> bytes:
         "spine_direction": True, "package_direction": True,
     }
     entries = write_package(ebook, options, toml)
+    nav = next(etree.fromstring(data, _PARSER) for name, data in entries if name.endswith("/nav.xhtml"))
+    characters = characters_by_face([*(page.root for page in pages.pages), nav], fonts.faces)
+    subsets = {f"EPUB/{font.path}": font.data for font in fonts.resources(subset_faces(characters, cache))}
     finished = []
     for name, data in entries:
+        data = subsets.get(name, data)
         if name.endswith(".opf"):
             data = _finish_opf(data, ebook, config.language, book, toml)
         elif name.endswith(".ncx"):

@@ -116,16 +116,16 @@ def layout_from_json(data: dict[str, Any], pdf: bytes) -> PartLayout:
 
 def cached_subset(cache: Cache | None) -> Callable[[bytes, set[int]], bytes]:
     """Font subsetting behind the cache: the same glyphs of the same face give the same bytes."""
-    from publish.pdf.fonts import subset_font
+    from publish.subset import subset_glyphs
 
     if cache is None:
-        return subset_font
+        return subset_glyphs
 
     def subset(data: bytes, glyphs: set[int]) -> bytes:
         key = cache.key("subset", hashlib.sha256(data).digest(), ",".join(map(str, sorted(glyphs))))
         found = cache.get_bytes("subset", key)
         if found is None:
-            found = subset_font(data, glyphs)
+            found = subset_glyphs(data, glyphs)
             cache.put_bytes("subset", key, found)
         return found
 

@@ -39,12 +39,12 @@ from publish.pdf.fonts import (
     resolve_array,
     resolve_dict,
     share_fonts,
-    subset_font,
 )
 from publish.pdf.pages import PagePlan
 from publish.pdf.parts import PX_TO_PT, PartLayout
 from publish.pdf.pypdf_objects import add_object, replace_object, set_file_id
 from publish.pdf.sprites import SpritePlan, draw_sprites
+from publish.subset import subset_glyphs
 
 # Links a reader may follow out of the book; anything else (file:, javascript:) is dropped.
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
@@ -98,7 +98,7 @@ class JoinInput:
     bleed_px: float
     font_files: Mapping[str, bytes]
     """Bundled font files by SHA-256."""
-    subset: Callable[[bytes, set[int]], bytes] = subset_font
+    subset: Callable[[bytes, set[int]], bytes] = subset_glyphs
     sprites: Sprites | None = None
 
 
@@ -156,7 +156,7 @@ def _resolve(obj: object, seen: set[int]) -> None:
 
 
 def begin_join(parts: Sequence[PartLayout], font_files: Mapping[str, bytes],
-               subset: Callable[[bytes, set[int]], bytes] = subset_font,
+               subset: Callable[[bytes, set[int]], bytes] = subset_glyphs,
                read: Mapping[int, ReadPart] | None = None) -> Begun:
     """The first half of the join, which needs only the parts (``read`` holds those already read,
     by index): ``publish pdf`` does it while the stamps are being laid out."""
