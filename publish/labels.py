@@ -25,9 +25,6 @@ class Labels:
     """Alt text of the cover image; ``{title}`` and ``{author}`` are filled in."""
     back_to_reference: str
     """Label of a second, third… backlink of a note; ``{n}`` is the reference's number."""
-    published_by: str
-    published: str
-    edition_identifier: str
     colophon: str
     """``{font}`` and ``{designers}`` are filled in."""
     licence: str
@@ -38,8 +35,7 @@ class Labels:
 ENGLISH = Labels(
     contents="Contents", notes="Notes", cover="Cover", title_page="Title Page", copyright="Copyright",
     start="Start of Text", guide="Guide", cover_alt="Cover: {title}, by {author}",
-    back_to_reference="Back to reference {n}", published_by="Published by {publisher}",
-    published="Published {date}", edition_identifier="Identifier: {identifier}",
+    back_to_reference="Back to reference {n}",
     colophon="Set in {font}, designed by {designers}.",
     licence="The typeface is used under the {licence}.", licence_title="SIL Open Font License 1.1",
 )
@@ -50,8 +46,6 @@ LABELS: dict[str, Labels] = {
         contents="Содержание", notes="Примечания", cover="Обложка", title_page="Титульный лист",
         copyright="Выходные сведения", start="Начало текста", guide="Ориентиры",
         cover_alt="Обложка: {author}. {title}", back_to_reference="Назад к ссылке {n}",
-        published_by="Издатель: {publisher}", published="Дата издания: {date}",
-        edition_identifier="Идентификатор: {identifier}",
         colophon="Набрано шрифтом {font} (авторы: {designers}).",
         licence="Шрифт используется по лицензии {licence}.", licence_title="SIL Open Font License 1.1",
     ),
@@ -59,16 +53,13 @@ LABELS: dict[str, Labels] = {
         contents="Inhalt", notes="Anmerkungen", cover="Umschlag", title_page="Titelseite",
         copyright="Impressum", start="Textbeginn", guide="Orientierung",
         cover_alt="Umschlag: {title}, von {author}", back_to_reference="Zurück zur Verweisstelle {n}",
-        published_by="Verlag: {publisher}", published="Erschienen: {date}",
-        edition_identifier="Kennung: {identifier}", colophon="Gesetzt aus der {font} von {designers}.",
+        colophon="Gesetzt aus der {font} von {designers}.",
         licence="Die Schrift wird unter der {licence} verwendet.", licence_title="SIL Open Font License 1.1",
     ),
     "fr": Labels(
         contents="Table des matières", notes="Notes", cover="Couverture", title_page="Page de titre",
         copyright="Mentions légales", start="Début du texte", guide="Repères",
         cover_alt="Couverture : {title}, de {author}", back_to_reference="Retour à l’appel {n}",
-        published_by="Éditeur : {publisher}", published="Publié le {date}",
-        edition_identifier="Identifiant : {identifier}",
         colophon="Composé en {font}, dessiné par {designers}.",
         licence="La police est utilisée sous la {licence}.", licence_title="SIL Open Font License 1.1",
     ),

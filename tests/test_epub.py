@@ -26,6 +26,7 @@ import pytest
 from conftest import require
 from fontTools.ttLib import TTFont
 from lxml import etree
+from lxml import html as lxml_html
 
 from publish.build import build_epub
 from publish.cli import main
@@ -534,10 +535,11 @@ def test_title_and_copyright_pages_carry_the_metadata(epubs: dict[str, Epub]) ->
     epub = epubs["features"]
     title = text(epub.pages["titlepage.xhtml"].find(".//x:section", NS))
     assert title == "Notes & Figures A Test Book for the EPUB Edition A. Author Test Press"
-    copyright_page = text(epub.pages["copyright.xhtml"].find(".//x:section", NS))
-    for part in ("© 2026 A. Author. All rights reserved.", "First edition", "Published by Test Press",
-                 "urn:uuid:00000000-0000-4000-8000-00000000e001"):
-        assert part in copyright_page
+    copyright_page = epub.pages["copyright.xhtml"].find(".//x:section", NS)
+    # Worded as in print: no "Published by", no ISO date, no machine identifier.
+    assert [text(p) for p in copyright_page.iterfind(".//x:div[@class='imprint']/x:p", NS)] == [
+        "© 2026 A. Author. All rights reserved.", "First edition", "Test Press", "First published 14 March 2026"]
+    assert "urn:uuid" not in text(copyright_page) and "Published by" not in text(copyright_page)
     metadata = {etree.QName(el).localname: el.text for el in reversed(epub.opf.find("opf:metadata", NS))}
     assert metadata["title"] == "Notes & Figures" and metadata["creator"] == "A. Author"
     assert [t.text for t in epub.opf.iterfind("opf:metadata/dc:title", NS)] == [
@@ -791,6 +793,20 @@ def test_ace_finds_no_accessibility_violations(epubs: dict[str, Epub], name: str
                   for a in results.get("assertions", []) for x in a.get("assertions", [])]
     assert violations == []
     assert results["earl:result"]["earl:outcome"] == "pass"
+
+
+def test_both_editions_print_the_same_copyright_lines(epubs: dict[str, Epub]) -> None:
+    from publish.pdf.edition import contents_entries
+    from publish.pdf.html import front_html
+
+    for name in ("features", "chapter-notes"):
+        book, _ = load_book(BOOKS[name])
+        assert book is not None
+        printed = lxml_html.fromstring(front_html(book, contents_entries(book, True)))
+        print_lines = [" ".join(p.text_content().split()) for p in printed.get_element_by_id("copyright").iter("p")]
+        epub_lines = [text(p) for p in epubs[name].pages["copyright.xhtml"].iterfind(
+            ".//x:div[@class='imprint']/x:p", NS)]
+        assert print_lines == [*epub_lines, "Set in EB Garamond."]
 
 
 def test_metadata_ebooklib_cannot_write_stops_the_build(tmp_path: Path) -> None:

@@ -18,10 +18,10 @@ from publish.assemble import collect_ids, point_hrefs, template_environment
 from publish.diagnostics import Diagnostic, PublishError, display_path, error
 from publish.epub.media import Media, font_licence
 from publish.epub.xhtml import XHTML, Source, add_epub_types, conform, land_links, parse_page
+from publish.imprint import TYPEFACE, imprint_lines
 from publish.labels import Labels, labels_for
 from publish.model import Book, Chapter, Heading, Note
 
-TYPEFACE = "EB Garamond"
 DESIGNERS = "Georg Duffner and Octavio Pardo"
 NOTES_FILE = "notes.xhtml"
 RTL_LANGUAGES = frozenset({"ar", "arc", "dv", "fa", "ha", "he", "khw", "ks", "ku", "ps", "ur", "yi"})
@@ -116,7 +116,8 @@ def _fill_templates(book: Book, media: Media, labels: Labels, rtl: bool, notes_f
     add("cover.xhtml", "cover.xhtml", labels.cover, src=media.cover.path,
         alt=labels.cover_alt.format(title=config.title, author=config.author))
     add("titlepage.xhtml", "titlepage.xhtml", config.title)
-    add("copyright.xhtml", "copyright.xhtml", labels.copyright, colophon=_colophon(labels))
+    add("copyright.xhtml", "copyright.xhtml", labels.copyright, imprint=imprint_lines(config),
+        colophon=_colophon(labels))
     entries = [(c.title, chapter_file(c)) for c in book.chapters]
     if notes_file:
         entries.append((labels.notes, notes_file))

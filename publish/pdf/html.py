@@ -20,6 +20,7 @@ from markupsafe import Markup
 from publish import typography
 from publish.assemble import template_environment
 from publish.config import BookConfig
+from publish.imprint import imprint_lines, typeface_line
 from publish.model import Book, Chapter, Note
 from publish.render import inner_xml
 
@@ -147,8 +148,7 @@ def front_html(book: Book, entries: Sequence[ContentsEntry]) -> str:
     return template_environment().get_template("print/front.html").render(
         language=config.language, title=config.title, short_title=book_short_title(config.title),
         book_title=config.title, subtitle=config.subtitle, author=config.author,
-        publisher=config.publisher, rights=config.rights, edition=config.edition, date=long_date(config.date),
-        identifier=_readable_identifier(config.identifier), entries=entries,
+        publisher=config.publisher, imprint=imprint_lines(config), typeface=typeface_line(), entries=entries,
     )
 
 
@@ -389,21 +389,3 @@ def _first_references(note: html.HtmlElement, notes: Mapping[int, Note], done: s
         if number in notes and number not in done and number not in found:
             found.append(number)
     return found
-
-
-def long_date(date: str) -> str:
-    """``2026-11-27`` → ``27 November 2026`` (a year or year-month stays as short as it is)."""
-    months = ("January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December")
-    parts = date.split("-")
-    if len(parts) == 3 and all(part.isdigit() for part in parts) and 1 <= int(parts[1]) <= 12:
-        return f"{int(parts[2])} {months[int(parts[1]) - 1]} {parts[0]}"
-    if len(parts) == 2 and all(part.isdigit() for part in parts) and 1 <= int(parts[1]) <= 12:
-        return f"{months[int(parts[1]) - 1]} {parts[0]}"
-    return date
-
-
-def _readable_identifier(identifier: str) -> str:
-    if identifier.startswith("urn:isbn:"):
-        return "ISBN " + identifier.removeprefix("urn:isbn:")
-    return "" if identifier.startswith("urn:uuid:") else identifier
