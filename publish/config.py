@@ -22,7 +22,8 @@ CONFIG_NAME = "book.toml"
 REQUIRED_KEYS = ("title", "author", "language")
 OPTIONAL_KEYS = (
     "subtitle", "identifier", "publisher", "date", "rights", "description", "edition",
-    "cover", "chapters", "notes", "trim",
+    "cover", "chapters", "notes", "trim", "certifier", "certifier_credential", "certifier_report",
+    "print_identifier",
 )
 NOTE_PLACEMENTS = ("book", "chapter", "page")
 # Trim sizes as (width, height) in inches; the names a print-on-demand printer's price list uses.
@@ -64,6 +65,18 @@ class BookConfig:
     trim: tuple[float, float]
     """Page trim size (width, height) in inches."""
     trim_name: str
+    certifier: str = ""
+    """Who vouches for the EPUB's accessibility claim (``a11y:certifiedBy``); default: the publisher."""
+    certifier_credential: str = ""
+    """The certifier's credential; default for the publisher: a self-declaration, said as such."""
+    certifier_report: str = ""
+    """Address of the certifier's report; default: the report the EPUB carries as a page."""
+    print_identifier: str = ""
+    """The print edition's identifier (its ISBN), named as the source of the EPUB's page numbers."""
+
+
+SELF_DECLARED = "None: a self-declaration by the publisher, not a third-party certification"
+"""The credential a publisher that certifies its own book has (``certifier_credential``'s default)."""
 
 
 def load_config(book_dir: Path) -> tuple[BookConfig | None, list[Diagnostic]]:
@@ -169,11 +182,15 @@ def _validate(data: dict[str, Any], text: str, shown: str) -> tuple[BookConfig |
                                 f"no identifier; using {identifier} (derived from title and author)"))
     publisher = text_value("publisher") or author
     rights = text_value("rights") or f"© {date[:4]} {author}. All rights reserved."
+    certifier = text_value("certifier") or publisher
+    credential = text_value("certifier_credential") or (SELF_DECLARED if certifier == publisher else "")
     return BookConfig(
         title=title, author=author, language=language, identifier=identifier, date=date,
         publisher=publisher, rights=rights, description=text_value("description"),
         subtitle=text_value("subtitle"), edition=text_value("edition"), cover=cover,
         chapters=chapters, notes=notes, trim=trim or TRIM_PRESETS["6x9in"], trim_name=trim_name,
+        certifier=certifier, certifier_credential=credential, certifier_report=text_value("certifier_report"),
+        print_identifier=text_value("print_identifier"),
     ), problems
 
 

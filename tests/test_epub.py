@@ -32,6 +32,7 @@ from publish.build import build_epub
 from publish.cli import main
 from publish.diagnostics import Diagnostic, PublishError, Severity
 from publish.epub.media import collect_media
+from publish.epub.metadata import accessibility
 from publish.epub.pages import _nest, render_pages
 from publish.epub.xhtml import Source, parse_page, serialize
 from publish.manuscript import load_book
@@ -202,6 +203,18 @@ def test_default_book_declares_true_accessibility_metadata(epubs: dict[str, Epub
     assert epub.meta("schema:accessibilityHazard") == ["noFlashingHazard", "noMotionSimulationHazard", "noSoundHazard"]
     assert "231 endnotes" in epub.meta("schema:accessibilitySummary")[0]
     assert epub.opf.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
+    # The claim, who makes it (the publisher, by default, as a self-declaration) and their report.
+    assert epub.meta("dcterms:conformsTo") == ["EPUB Accessibility 1.1 - WCAG 2.2 Level AA"]
+    assert epub.meta("a11y:certifiedBy") == ["Independent edition"]
+    [credential] = epub.opf.iterfind("opf:metadata/opf:meta[@property='a11y:certifierCredential']", NS)
+    assert credential.get("refines") == "#certifier" and "self-declaration by the publisher" in credential.text
+    [report] = epub.opf.iterfind("opf:metadata/opf:link[@rel='a11y:certifierReport']", NS)
+    assert report.get("href") == "accessibility.xhtml" and "accessibility.xhtml" in epub.spine
+    assert "WCAG 2.2 Level AA" in text(epub.pages["accessibility.xhtml"])
+    assert epub.pages["copyright.xhtml"].find(".//x:a[@href='accessibility.xhtml']", NS) is not None
+    # Built alone, with no print layout to follow: no page numbers, and no claim of them.
+    assert epub.meta("pageBreakSource") == []
+    assert not {"pageBreakMarkers", "pageNavigation"} & set(epub.meta("schema:accessibilityFeature"))
     assert epub.meta("dcterms:modified") == ["2026-11-27T00:00:00Z"]
 
 
@@ -258,7 +271,7 @@ def test_ebooklib_writes_our_pages_byte_for_byte(epubs: dict[str, Epub]) -> None
     book, _ = load_book(BOOKS["features"])
     assert book is not None
     media, _ = collect_media(book)
-    pages = render_pages(book, media)
+    pages = render_pages(book, media, accessibility(book, media))
     files = epubs["features"].files
     assert [page.name for page in pages.pages] == epubs["features"].spine
     for page in pages.pages:
@@ -793,6 +806,8 @@ def test_ace_finds_no_accessibility_violations(epubs: dict[str, Epub], name: str
                   for a in results.get("assertions", []) for x in a.get("assertions", [])]
     assert violations == []
     assert results["earl:result"]["earl:outcome"] == "pass"
+    # Conformance claim, certifier, credential and report: nothing Ace looks for is missing.
+    assert results["a11y-metadata"]["missing"] == [] and results["a11y-metadata"]["empty"] == []
 
 
 def test_both_editions_print_the_same_copyright_lines(epubs: dict[str, Epub]) -> None:
@@ -807,6 +822,19 @@ def test_both_editions_print_the_same_copyright_lines(epubs: dict[str, Epub]) ->
         epub_lines = [text(p) for p in epubs[name].pages["copyright.xhtml"].iterfind(
             ".//x:div[@class='imprint']/x:p", NS)]
         assert print_lines == [*epub_lines, "Set in EB Garamond."]
+
+
+def test_the_certifier_is_configurable(tmp_path: Path) -> None:
+    book = tiny_book(tmp_path, "# A\n\nText.\n")
+    with (book / "book.toml").open("a", encoding="utf-8") as toml:
+        toml.write('certifier = "Accessible Books Lab"\ncertifier_credential = "Certified Accessible"\n'
+                   'certifier_report = "https://example.org/reports/t"\n')
+    epub = build(book, tmp_path / "t.epub")
+    assert epub.meta("a11y:certifiedBy") == ["Accessible Books Lab"]
+    assert epub.meta("a11y:certifierCredential") == ["Certified Accessible"]
+    [report] = epub.opf.iterfind("opf:metadata/opf:link[@rel='a11y:certifierReport']", NS)
+    assert report.get("href") == "https://example.org/reports/t" and report.get("media-type") is None
+    assert "the claim is the publisher's own" not in text(epub.pages["accessibility.xhtml"])
 
 
 def test_metadata_ebooklib_cannot_write_stops_the_build(tmp_path: Path) -> None:

@@ -22,10 +22,12 @@ from pathlib import Path
 from publish.cache import Cache
 from publish.diagnostics import Diagnostic, PublishError, Severity
 from publish.epub.media import collect_media
+from publish.epub.metadata import accessibility
 from publish.epub.package import package_epub
 from publish.epub.pages import render_pages
 from publish.model import Book
 from publish.output import write_atomic
+from publish.printed import PrintedBook
 
 LOG = logging.getLogger(__name__)
 
@@ -37,15 +39,18 @@ def write_epub(book: Book, target: Path, cache: Cache | None = None) -> list[Dia
     return problems
 
 
-def make_epub(book: Book, cache: Cache | None = None) -> tuple[bytes, list[Diagnostic]]:
-    """The EPUB's bytes and the warnings met; ``PublishError`` for what stops it."""
+def make_epub(book: Book, cache: Cache | None = None, printed: PrintedBook | None = None,
+              ) -> tuple[bytes, list[Diagnostic]]:
+    """The EPUB's bytes and the warnings met; ``PublishError`` for what stops it. With ``printed``
+    (the print edition's pages, once laid out) it marks where each printed page begins."""
     LOG.info("Step 1 - collecting images, cover and fonts")
     media, problems = collect_media(book, cache)
     errors = [p for p in problems if p.severity is Severity.ERROR]
     if errors:
         raise PublishError(errors)
     LOG.info("Step 2 - rendering %d chapters into XHTML pages", len(book.chapters))
-    pages = render_pages(book, media)
+    access = accessibility(book, media, printed)
+    pages = render_pages(book, media, access)
     problems += pages.problems
     LOG.info("Step 3 - packaging with ebooklib")
-    return package_epub(book, pages, media, cache), problems
+    return package_epub(book, pages, media, access, cache), problems

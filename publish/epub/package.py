@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
+from xml.sax.saxutils import quoteattr
 
 from ebooklib import epub
 from lxml import etree
@@ -23,7 +24,7 @@ from publish.config import CONFIG_NAME
 from publish.diagnostics import PublishError, display_path, error
 from publish.epub.fonts import characters_by_face, faces_used, subset_faces
 from publish.epub.media import Media, key_line
-from publish.epub.metadata import XML_LANG, modified_time, set_metadata
+from publish.epub.metadata import REPORT_PAGE, XML_LANG, Access, modified_time, set_metadata
 from publish.epub.ocf import write_package, zip_entries, zip_time
 from publish.epub.pages import Pages, TocEntry
 from publish.epub.xhtml import serialize
@@ -52,12 +53,12 @@ class VerbatimPage(epub.EpubHtml):  # type: ignore[misc]  # ebooklib has no type
         return bytes(self.content)
 
 
-def package_epub(book: Book, pages: Pages, media: Media, cache: Cache | None = None) -> bytes:
+def package_epub(book: Book, pages: Pages, media: Media, access: Access, cache: Cache | None = None) -> bytes:
     """The whole EPUB as bytes; the same book always gives the same bytes."""
     config = book.config
     toml = display_path(book.root / CONFIG_NAME)
     ebook = epub.EpubBook()
-    set_metadata(ebook, book, media)
+    set_metadata(ebook, book, access)
     if pages.rtl:
         ebook.set_direction("rtl")
     # The NCX template is the root element ebooklib builds the NCX into: ebooklib's own, in the book's language.
@@ -116,7 +117,7 @@ def package_epub(book: Book, pages: Pages, media: Media, cache: Cache | None = N
     for name, data in entries:
         data = subsets.get(name, data)
         if name.endswith(".opf"):
-            data = _finish_opf(data, ebook, config.language, book, toml)
+            data = _finish_opf(data, ebook, config.language, book, toml, access)
         elif name.endswith(".ncx"):
             data = _finish_ncx(data, config.author)
         finished.append((name, data))
@@ -137,11 +138,13 @@ def _toc(entries: tuple[TocEntry, ...], numbers: Iterator[int]) -> list[Any]:
     return toc
 
 
-def _finish_opf(data: bytes, ebook: Any, language: str, book: Book, toml: str) -> bytes:
-    """ebooklib's package document with ``xml:lang`` on ``<package>``, once nothing is missing from it.
+def _finish_opf(data: bytes, ebook: Any, language: str, book: Book, toml: str, access: Access) -> bytes:
+    """ebooklib's package document with ``xml:lang`` on ``<package>`` and the link to the
+    accessibility report, once nothing is missing from it.
 
     ebooklib has no way to set ``xml:lang`` on the package element, which EPUB Accessibility asks
-    for so that the title and summary are read in the right language. And when lxml refuses a value
+    for so that the title and summary are read in the right language, nor to write a ``<link>``.
+    And when lxml refuses a value
     (a control character in the description), ebooklib logs it and writes the field empty or not at
     all: every field must come out as it went in, or the build stops.
     """
@@ -164,7 +167,14 @@ def _finish_opf(data: bytes, ebook: Any, language: str, book: Book, toml: str) -
         raise PublishError([error(toml, key_line(book.root / CONFIG_NAME, key), 0, "epub-metadata",
                                   f"'{key}' holds a character XML cannot carry (a control character?), so "
                                   "ebooklib could not write it into the EPUB") for key in keys])
-    return _xml(tree)
+    # The certifier's report: the page the EPUB carries (in the spine, as a linked resource in the
+    # container must be), or the address book.toml gives. Written as text: lxml would give the
+    # element the "opf:" prefix ebooklib declares beside the default namespace.
+    media_type = ' media-type="application/xhtml+xml"' if access.report == REPORT_PAGE else ""
+    link = f'  <link rel="a11y:certifierReport" refines="#certifier" href={quoteattr(access.report)}{media_type}/>\n'
+    serialized = _xml(tree)
+    at = serialized.rindex(b"\n  </metadata>") + 1
+    return serialized[:at] + b"  " + link.encode("utf-8") + serialized[at:]
 
 
 def _finish_ncx(data: bytes, author: str) -> bytes:
