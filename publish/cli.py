@@ -84,13 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--book", type=Path, default=DEFAULT_BOOK, metavar="DIR",
                          help="the book folder, holding book.toml and the chapters (default: manuscript/)")
         sub.set_defaults(run=run)
-        if name != "check":
-            sub.add_argument("--no-cache", dest="cache", action="store_false",
-                             help="ignore build/.cache and do all the work again")
+        sub.add_argument("--no-cache", dest="cache", action="store_false",
+                         help="ignore build/.cache and do all the work again")
         return sub
 
     check = add("check", run_check, "report every problem in the book, one per line")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.add_argument("--editions", action="store_true",
+                       help="also lay out the PDF's text (or take it from the cache) and compare both editions "
+                            "word by word")
     epub = add("epub", run_epub, "write the EPUB 3 edition (default build/<slug>.epub)")
     epub.add_argument("-o", "--output", type=Path, metavar="FILE", help="where to write the EPUB")
     epub.add_argument("--strict", action="store_true", help="fail on warnings too")
@@ -119,10 +121,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from publish.build import check_book
+    from publish.build import check_book, check_editions, open_cache
 
-    diagnostics = check_book(book_folder(args.book))
+    closing = []
+    if args.editions:
+        with progress():
+            diagnostics, parity = check_editions(book_folder(args.book), cache=open_cache(args.cache))
+        if parity is not None:
+            closing.append(parity.summary())
+    else:
+        diagnostics = check_book(book_folder(args.book))
     print_diagnostics(diagnostics, stream=sys.stdout)
+    for line in closing:
+        print(line)
     print(summarize(diagnostics))
     return 1 if has_errors(diagnostics, strict=args.strict) else 0
 
@@ -177,9 +188,9 @@ def run_build(args: argparse.Namespace) -> int:
     from publish.build import build_both, open_cache
 
     with progress():
-        targets, diagnostics = build_both(book_folder(args.book), variant=args.variant,
-                                          cache=open_cache(args.cache), strict=args.strict)
-    return report_written(targets, diagnostics, strict=args.strict)
+        targets, diagnostics, parity = build_both(book_folder(args.book), variant=args.variant,
+                                                  cache=open_cache(args.cache), strict=args.strict)
+    return report_written(targets, diagnostics, strict=args.strict, closing=[parity.summary()])
 
 
 def run_proof(args: argparse.Namespace) -> int:
@@ -225,13 +236,17 @@ def run_proof(args: argparse.Namespace) -> int:
 
 def report_written(
     targets: Sequence[Path], diagnostics: Sequence[Diagnostic], *, strict: bool, stream: TextIO | None = None,
+    closing: Sequence[str] = (),
 ) -> int:
-    """What a build met, then what it wrote and the count. Open TK queries are counted, not
-    listed: ``publish check`` and the proof list them, and a build would bury the rest under them."""
+    """What a build met, then what it wrote, what it found (``closing``) and the count. Open TK
+    queries are counted, not listed: ``publish check`` and the proof list them, and a build would
+    bury the rest under them."""
     out = stream or sys.stderr
     print_diagnostics([d for d in diagnostics if not (d.code == "tk" and d.severity is Severity.WARNING)], stream=out)
     for target in targets:
         print(f"wrote {display_path(target)}")
+    for line in closing:
+        print(line, file=out)
     if diagnostics:
         print(summarize(diagnostics), file=out)
     return 1 if has_errors(diagnostics, strict=strict) else 0

@@ -30,6 +30,8 @@ class Labels:
     licence: str
     """Sentence naming the font licence; ``{licence}`` becomes a link to the licence page."""
     licence_title: str
+    pages: str = "Pages"
+    """Heading of the navigation document's list of the print edition's pages."""
 
 
 ENGLISH = Labels(
@@ -48,6 +50,7 @@ LABELS: dict[str, Labels] = {
         cover_alt="Обложка: {author}. {title}", back_to_reference="Назад к ссылке {n}",
         colophon="Набрано шрифтом {font} (авторы: {designers}).",
         licence="Шрифт используется по лицензии {licence}.", licence_title="SIL Open Font License 1.1",
+        pages="Страницы",
     ),
     "de": Labels(
         contents="Inhalt", notes="Anmerkungen", cover="Umschlag", title_page="Titelseite",
@@ -55,6 +58,7 @@ LABELS: dict[str, Labels] = {
         cover_alt="Umschlag: {title}, von {author}", back_to_reference="Zurück zur Verweisstelle {n}",
         colophon="Gesetzt aus der {font} von {designers}.",
         licence="Die Schrift wird unter der {licence} verwendet.", licence_title="SIL Open Font License 1.1",
+        pages="Seiten",
     ),
     "fr": Labels(
         contents="Table des matières", notes="Notes", cover="Couverture", title_page="Page de titre",

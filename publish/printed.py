@@ -10,8 +10,8 @@ words, and the same words prove that both editions carry the same text.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,8 @@ class PrintedPart:
     """The number of each of its pages in the book (``iv``, ``23``), the blank one that pads the
     part to an even count included."""
     lines: tuple[Line, ...]
-    ids: tuple[frozenset[str], ...]
-    """Per page: the ids of the elements set on it (the front matter is placed by these)."""
+    openings: Mapping[str, int] = field(default_factory=dict)
+    """Element id → the page of the part it begins on (the front matter is placed by these)."""
 
     def starts(self) -> list[int]:
         """Per page: the index of its first line of text in ``flow_lines``, or -1 for a page that

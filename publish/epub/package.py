@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
@@ -27,7 +27,7 @@ from publish.epub.media import Media, key_line
 from publish.epub.metadata import REPORT_PAGE, XML_LANG, Access, modified_time, set_metadata
 from publish.epub.ocf import write_package, zip_entries, zip_time
 from publish.epub.pages import Pages, TocEntry
-from publish.epub.xhtml import serialize
+from publish.epub.xhtml import EPUB_TYPE, XHTML, serialize
 from publish.model import Book
 from publish.paths import styles_dir
 
@@ -53,7 +53,8 @@ class VerbatimPage(epub.EpubHtml):  # type: ignore[misc]  # ebooklib has no type
         return bytes(self.content)
 
 
-def package_epub(book: Book, pages: Pages, media: Media, access: Access, cache: Cache | None = None) -> bytes:
+def package_epub(book: Book, pages: Pages, media: Media, access: Access, page_list: Sequence[tuple[str, str]] = (),
+                 cache: Cache | None = None) -> bytes:
     """The whole EPUB as bytes; the same book always gives the same bytes."""
     config = book.config
     toml = display_path(book.root / CONFIG_NAME)
@@ -109,7 +110,8 @@ def package_epub(book: Book, pages: Pages, media: Media, access: Access, cache: 
         "play_order": {"enabled": True, "start_from": 1},
         "spine_direction": True, "package_direction": True,
     }
-    entries = write_package(ebook, options, toml)
+    entries = [(name, _finish_nav(data, page_list, pages.labels.pages) if name.endswith("/nav.xhtml") else data)
+               for name, data in write_package(ebook, options, toml)]
     nav = next(etree.fromstring(data, _PARSER) for name, data in entries if name.endswith("/nav.xhtml"))
     characters = characters_by_face([*(page.root for page in pages.pages), nav], fonts.faces)
     subsets = {f"EPUB/{font.path}": font.data for font in fonts.resources(subset_faces(characters, cache))}
@@ -175,6 +177,28 @@ def _finish_opf(data: bytes, ebook: Any, language: str, book: Book, toml: str, a
     serialized = _xml(tree)
     at = serialized.rindex(b"\n  </metadata>") + 1
     return serialized[:at] + b"  " + link.encode("utf-8") + serialized[at:]
+
+
+def _finish_nav(data: bytes, page_list: Sequence[tuple[str, str]], title: str) -> bytes:
+    """ebooklib's navigation document with the print edition's pages listed (``page-list``).
+
+    ebooklib's own page list gathers every element that has an id and an ``epub:type``: it would
+    list each note and note reference as a page. The list is hidden: reading systems offer it as
+    "go to page", not as a page of the book.
+    """
+    if not page_list:
+        return data
+    tree = etree.ElementTree(etree.fromstring(data, _PARSER))
+    body = tree.getroot().find(f"{{{XHTML}}}body")
+    if body is None:
+        return data
+    nav = etree.SubElement(body, f"{{{XHTML}}}nav", {EPUB_TYPE: "page-list", "role": "doc-pagelist",
+                                                      "id": "page-list", "hidden": "hidden"})
+    etree.SubElement(nav, f"{{{XHTML}}}h2").text = title
+    listed = etree.SubElement(nav, f"{{{XHTML}}}ol")
+    for folio, href in page_list:
+        etree.SubElement(etree.SubElement(listed, f"{{{XHTML}}}li"), f"{{{XHTML}}}a", {"href": href}).text = folio
+    return _xml(tree)
 
 
 def _finish_ncx(data: bytes, author: str) -> bytes:

@@ -24,6 +24,7 @@ from urllib.request import url2pathname
 from publish.cache import Cache
 from publish.diagnostics import Diagnostic, Severity
 from publish.pdf.parts import FontUse, LayoutProblem, LinkSpot, PartJob, PartLayout
+from publish.printed import Line
 
 KIND = "layout"
 _REFERENCE = re.compile(r'\b(?:src|href)="([^"#][^"]*)"')
@@ -89,6 +90,7 @@ def layout_to_json(layout: PartLayout) -> dict[str, Any]:
                   for name, use in layout.fonts.items()},
         "problems": [[p.page, p.path, p.line, p.code, p.message] for p in layout.problems],
         "diagnostics": [[d.path, d.line, d.col, d.severity.value, d.code, d.message] for d in layout.diagnostics],
+        "lines": [[line.page, line.owner, line.text, line.flow] for line in layout.lines],
     }
 
 
@@ -111,6 +113,7 @@ def layout_from_json(data: dict[str, Any], pdf: bytes) -> PartLayout:
                        for page, path, line, code, message in data["problems"]),
         diagnostics=tuple(Diagnostic(path, int(line), int(col), Severity(severity), code, message)
                           for path, line, col, severity, code, message in data["diagnostics"]),
+        lines=tuple(Line(int(page), str(owner), str(text), bool(flow)) for page, owner, text, flow in data["lines"]),
     )
 
 

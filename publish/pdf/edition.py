@@ -63,8 +63,10 @@ from publish.pdf.pages import (
     plan_pages,
     reference_folios,
 )
-from publish.pdf.parts import PartLayout
+from publish.pdf.parts import PartJob, PartLayout
+from publish.pdf.printed import printed_book
 from publish.pdf.sprites import plan_sprites
+from publish.printed import PrintedBook
 
 VARIANTS = ("digital", "print")
 SHEET_LINES = 200
@@ -99,6 +101,8 @@ class Typeset:
     settings: Settings
     chapter_pages: tuple[int, ...]
     """Each chapter's page count as laid out (for proofs: ``page_counts``)."""
+    printed: PrintedBook
+    """Each page's folio and the text set on it (for the EPUB's page list)."""
 
 
 def write_pdf(book: Book, target: Path, *, variant: str, cache: Cache | None = None) -> list[Diagnostic]:
@@ -116,16 +120,12 @@ def make_pdf(book: Book, *, variant: str, cache: Cache | None = None, engine: En
         raise ValueError(f"unknown PDF variant {variant!r}")
     settings = print_settings(book, variant)
     run = layout_run(engine, cache, styles_dir())
-    with_notes = book.config.notes == "book" and bool(book.notes)
     digits = locator_digits([chapter.source for chapter in book.chapters], book.config.trim)
     LOGGER.info("Step 1 - laying out the front matter, %d chapters and the notes", len(book.chapters))
-    notes_jobs = [notes_job(book, digits, settings)] if with_notes else []
     # Each part's PDF is parsed as soon as it is laid out (or found in the cache), while the
     # processes lay out the others: the join then only copies pages.
     read: dict[int, ReadPart] = {}
-    laid = run.run([front_job(book, contents_entries(book, with_notes), settings),
-                    *(chapter_job(book, chapter, settings) for chapter in book.chapters), *notes_jobs],
-                   lambda index, layout: read.__setitem__(index, read_part(layout)))
+    laid = run.run(text_jobs(book, settings, digits), lambda index, layout: read.__setitem__(index, read_part(layout)))
     front, chapters, back = laid[0], laid[1 : len(book.chapters) + 1], laid[len(book.chapters) + 1 :]
     LOGGER.info("Step 2 - resolving page numbers")
     numbers = _number_pages(chapters)
@@ -153,7 +153,17 @@ def make_pdf(book: Book, *, variant: str, cache: Cache | None = None, engine: En
         metadata=_metadata(book), variant=variant, bleed_px=BLEED_IN * 96 if variant == "print" else 0.0,
         font_files=settings.font_files, subset=begun.fonts.subset, sprites=Sprites(sprites, sheets),
     ), begun)
-    return Typeset(data, diagnostics, settings, tuple(part.page_count for part in chapters))
+    return Typeset(data, diagnostics, settings, tuple(part.page_count for part in chapters),
+                   printed_book(parts, plan))
+
+
+def text_jobs(book: Book, settings: Settings, digits: int) -> list[PartJob]:
+    """The parts the book's text is laid out in: the front matter, each chapter, and the Notes
+    (each "p. N" with room for ``digits`` digits)."""
+    with_notes = book.config.notes == "book" and bool(book.notes)
+    return [front_job(book, contents_entries(book, with_notes), settings),
+            *(chapter_job(book, chapter, settings) for chapter in book.chapters),
+            *([notes_job(book, digits, settings)] if with_notes else [])]
 
 
 def _number_pages(chapters: Sequence[PartLayout]) -> Numbers:

@@ -12,6 +12,7 @@ from functools import cached_property
 from pathlib import Path
 
 from publish.diagnostics import Diagnostic
+from publish.printed import Line
 
 
 @dataclass(frozen=True)
@@ -132,4 +133,7 @@ class PartLayout:
     """The layout report, by page within the part."""
     diagnostics: tuple[Diagnostic, ...] = ()
     """Files the part may not read, and the engine's own warnings."""
+    lines: tuple[Line, ...] = ()
+    """Every line of the author's text the part sets, with its page (``pdf.weasyprint_text``): what
+    the EPUB places the printed pages by, and is compared with."""
 
