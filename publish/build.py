@@ -89,9 +89,11 @@ def start_engine(kind: str, jobs: int | None = None, parts: int | None = None) -
 
 def build_epub(
     book_dir: Path, output: Path | None = None, *, cache: Cache | None = None, strict: bool = False,
+    store: str = "generic",
 ) -> tuple[Path, list[Diagnostic]]:
-    """The EPUB edition, written whole or not at all (nothing on an error, or a warning if ``strict``).
-    It follows the print edition's pages when the cache holds this book's layout."""
+    """The EPUB edition for ``store``, written whole or not at all (nothing on an error, or a
+    warning if ``strict``). It follows the print edition's pages when the cache holds this book's
+    layout."""
     # 1 - the book, read and checked
     book, problems = read_book(book_dir, cache, strict=strict)
     # 2 - the print edition's pages, if an earlier build laid them out (never laid out here)
@@ -99,10 +101,10 @@ def build_epub(
     # 3 - the EPUB made in memory, and compared with the print edition it follows
     from publish.epub.edition import make_epub
 
-    made = make_epub(book, cache, printed)
+    made = make_epub(book, cache, printed, store)
     parity = compare(book, printed, made.words)
     # 4 - written, unless what was found stops it
-    target = output or default_output(f"{book.slug}.epub")
+    target = output or default_output(epub_name(book, store))
     return target, commit(merge(problems, made.problems, parity.differences if parity else ()), strict,
                           {target: made.data})
 
@@ -126,6 +128,7 @@ def build_pdf(
 
 def build_both(
     book_dir: Path, *, variant: str = "digital", cache: Cache | None = None, strict: bool = False,
+    store: str = "generic",
 ) -> tuple[list[Path], list[Diagnostic], Parity]:
     """Both editions, or neither: each is made in full before either file is replaced. The EPUB
     follows the PDF's pages, so the PDF is laid out first; then the two are compared word by word."""
@@ -139,11 +142,11 @@ def build_both(
     from publish.epub.edition import make_epub
     from publish.parity import compare_editions
 
-    made = make_epub(book, cache, typeset.printed)
+    made = make_epub(book, cache, typeset.printed, store)
     # 5 - the two editions compared
     parity = compare_editions(book, typeset.printed, made.words)
     # 6 - both written, unless what either found stops them
-    targets = {default_output(f"{book.slug}.epub"): made.data, default_output(f"{book.slug}.pdf"): typeset.data}
+    targets = {default_output(epub_name(book, store)): made.data, default_output(f"{book.slug}.pdf"): typeset.data}
     found = merge(problems, made.problems, typeset.diagnostics, parity.differences)
     return list(targets), commit(found, strict, targets), parity
 
@@ -167,6 +170,14 @@ def check_editions(book_dir: Path, *, cache: Cache | None = None) -> tuple[list[
     shown, epub_found = epub_words(book, cache)
     parity = compare_editions(book, printed, shown)
     return merge(problems, epub_found, parity.differences), parity
+
+
+def epub_name(book: Book, store: str) -> str:
+    """``<slug>.epub``, or the store's own ending (``<slug>.kepub.epub`` for Kobo): one build
+    folder holds every store's EPUB."""
+    from publish.epub.stores import STORES
+
+    return f"{book.slug}{STORES[store].suffix}"
 
 
 def stored_print_edition(book: Book, cache: Cache | None) -> PrintedBook | None:

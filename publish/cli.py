@@ -95,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "word by word")
     epub = add("epub", run_epub, "write the EPUB 3 edition (default build/<slug>.epub)")
     epub.add_argument("-o", "--output", type=Path, metavar="FILE", help="where to write the EPUB")
+    add_store(epub)
     epub.add_argument("--strict", action="store_true", help="fail on warnings too")
     pdf = add("pdf", run_pdf, "typeset the PDF edition (default build/<slug>.pdf)")
     pdf.add_argument("-o", "--output", type=Path, metavar="FILE", help="where to write the PDF")
@@ -117,7 +118,19 @@ def build_parser() -> argparse.ArgumentParser:
     both.add_argument("--variant", choices=("digital", "print"), default="digital",
                       help="PDF variant (default: digital)")
     both.add_argument("--strict", action="store_true", help="fail on warnings too")
+    add_store(both)
     return parser
+
+
+# The stores' names, for the command line only: publish.epub.stores holds what each adds, and is
+# imported when an EPUB is made.
+STORE_NAMES = ("generic", "kobo", "apple")
+
+
+def add_store(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--store", choices=STORE_NAMES, default="generic",
+                         help="the EPUB for a store: generic (default), kobo (a KEPUB, build/<slug>.kepub.epub) or "
+                              "apple (Apple Books' display options, build/<slug>.apple.epub)")
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -142,7 +155,7 @@ def run_epub(args: argparse.Namespace) -> int:
     from publish.build import build_epub, open_cache
 
     target, diagnostics = build_epub(book_folder(args.book), args.output, cache=open_cache(args.cache),
-                                     strict=args.strict)
+                                     strict=args.strict, store=args.store)
     return report_written([target], diagnostics, strict=args.strict)
 
 
@@ -189,7 +202,7 @@ def run_build(args: argparse.Namespace) -> int:
 
     with progress():
         targets, diagnostics, parity = build_both(book_folder(args.book), variant=args.variant,
-                                                  cache=open_cache(args.cache), strict=args.strict)
+                                                  cache=open_cache(args.cache), strict=args.strict, store=args.store)
     return report_written(targets, diagnostics, strict=args.strict, closing=[parity.summary()])
 
 

@@ -96,16 +96,21 @@ class Epub:
         return {name: set(root.xpath("//@id")) for name, root in self.pages.items()}
 
 
-def build(book: Path, target: Path) -> Epub:
-    path, problems = build_epub(book, target)
+def build(book: Path, target: Path, store: str = "generic") -> Epub:
+    path, problems = build_epub(book, target, store=store)
     return Epub(path, problems)
+
+
+STORE_BUILDS = {"features-kobo": ("features", "kobo"), "features-apple": ("features", "apple")}
+"""The features book for each store that changes the EPUB."""
 
 
 @pytest.fixture(scope="session")
 def epubs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Epub]:
     out = tmp_path_factory.mktemp("epub")
-    return {name: build(book, out / f"{name}.epub") for name, book in BOOKS.items()
-            if (book / "book.toml").is_file()}
+    built = {name: build(book, out / f"{name}.epub") for name, book in BOOKS.items() if (book / "book.toml").is_file()}
+    return built | {name: build(BOOKS[book], out / f"{name}.epub", store)
+                    for name, (book, store) in STORE_BUILDS.items()}
 
 
 @pytest.fixture(scope="session")
@@ -229,7 +234,7 @@ def test_default_book_rebuilds_byte_identical(epubs: dict[str, Epub], tmp_path: 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["features", "chapter-notes"])
+@pytest.mark.parametrize("name", ["features", "chapter-notes", *STORE_BUILDS])
 def test_epubcheck_test_books_have_no_errors_or_warnings(epubcheck_messages: dict[str, list[str]], name: str) -> None:
     assert epubcheck_messages[name] == []
 
@@ -835,6 +840,59 @@ def test_the_certifier_is_configurable(tmp_path: Path) -> None:
     [report] = epub.opf.iterfind("opf:metadata/opf:link[@rel='a11y:certifierReport']", NS)
     assert report.get("href") == "https://example.org/reports/t" and report.get("media-type") is None
     assert "the claim is the publisher's own" not in text(epub.pages["accessibility.xhtml"])
+
+
+# Stores
+
+
+def body_text(root: etree._Element) -> str:
+    return "".join(root.find("x:body", NS).itertext())
+
+
+def test_kobo_gets_a_kepub_with_every_sentence_in_a_kobo_span(epubs: dict[str, Epub]) -> None:
+    generic, kobo = epubs["features"], epubs["features-kobo"]
+    assert generic.spine == kobo.spine
+    for name, root in kobo.pages.items():
+        if name == "nav.xhtml":
+            continue
+        # The same words, to the character: only markup is added.
+        assert body_text(root) == body_text(generic.pages[name]), name
+        spans = root.findall(".//x:span[@class='koboSpan']", NS)
+        ids = [span.get("id") for span in spans]
+        assert all(re.fullmatch(r"kobo\.\d+\.\d+", i) for i in ids) and len(set(ids)) == len(ids), name
+        inner = root.find("x:body/x:div[@id='book-columns']/x:div[@id='book-inner']", NS)
+        assert inner is not None, name
+        for element in inner.iter(f"{{{NS['x']}}}*"):
+            # Every piece of text is a kobo span's own; between elements there are only spaces.
+            if (element.text or "").strip():
+                assert element.get("class") == "koboSpan", (name, element.text)
+            assert not (element.tail or "").strip() or element is inner, (name, element.tail)
+    first = kobo.pages["ch01.xhtml"].find(".//x:h1", NS)
+    assert first[0].get("id") == "kobo.1.1"
+    paragraph = kobo.pages["ch01.xhtml"].find(".//x:section/x:p", NS)
+    ids = [span.get("id") for span in paragraph.iterfind(".//x:span", NS)]
+    assert ids == [f"kobo.2.{n}" for n in range(1, len(ids) + 1)] and len(ids) > 1
+
+
+def test_apple_gets_its_display_options_and_nothing_else_changes(epubs: dict[str, Epub]) -> None:
+    generic, apple = epubs["features"], epubs["features-apple"]
+    options = etree.fromstring(apple.files["META-INF/com.apple.ibooks.display-options.xml"])
+    assert options.xpath("/display_options/platform[@name='*']/option[@name='specified-fonts']/text()") == ["true"]
+    assert {name: data for name, data in apple.files.items() if "apple" not in name} == generic.files
+
+
+def test_each_store_has_its_own_file_name(tmp_path: Path) -> None:
+    book = copy_book(DATA / "epub-chapter-notes", tmp_path)
+    here = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        for store in ("generic", "kobo", "apple"):
+            assert main(["epub", "--book", str(book), "--store", store, "--no-cache"]) == 0
+    finally:
+        os.chdir(here)
+    assert sorted(path.name for path in (tmp_path / "build").iterdir()) == [
+        "notes-after-each-chapter.apple.epub", "notes-after-each-chapter.epub",
+        "notes-after-each-chapter.kepub.epub"]
 
 
 def test_metadata_ebooklib_cannot_write_stops_the_build(tmp_path: Path) -> None:

@@ -13,7 +13,9 @@ the previous EPUB stays in place. Stages, each in its own module:
                                  spine, nav (with the page list), NCX; the fonts the pages use, cut
                                  to their characters (``epub.fonts``); ``epub.ocf`` re-packs its
                                  zip reproducibly
-4. write    (``output``)         temporary file, then rename
+4. store    (``epub.stores``)    what the chosen store asks for beyond EPUB 3 (Kobo's sentence
+                                 spans, Apple's display options), made last to the finished pages
+5. write    (``output``)         temporary file, then rename
 
 ebooklib is imported only by the ``epub*`` modules: the model and the print edition never see it.
 """
@@ -31,6 +33,7 @@ from publish.epub.metadata import Access, accessibility
 from publish.epub.package import package_epub
 from publish.epub.pagelist import mark_pages, shown_words
 from publish.epub.pages import Pages, render_pages
+from publish.epub.stores import STORES, adapt_pages, store_files
 from publish.model import Book
 from publish.output import write_atomic
 from publish.printed import PrintedBook
@@ -54,16 +57,20 @@ def write_epub(book: Book, target: Path, cache: Cache | None = None) -> list[Dia
     return made.problems
 
 
-def make_epub(book: Book, cache: Cache | None = None, printed: PrintedBook | None = None) -> MadeEpub:
+def make_epub(book: Book, cache: Cache | None = None, printed: PrintedBook | None = None,
+              store: str = "generic") -> MadeEpub:
     """The EPUB's bytes, its words and the warnings met; ``PublishError`` for what stops it. With
     ``printed`` (the print edition's pages, once laid out) it marks where each printed page begins
-    and lists the pages."""
+    and lists the pages; ``store`` makes the changes a store asks for (``epub.stores``)."""
     pages, media, access, problems = _render(book, cache, printed)
     roots = {page.name: page.root for page in pages.pages}
     words = shown_words(roots, [chapter.id for chapter in book.chapters])
     page_list = mark_pages(roots, printed) if printed is not None else []
+    chosen = STORES[store]
+    adapt_pages(chosen, roots)
     LOG.info("Step 3 - packaging with ebooklib")
-    return MadeEpub(package_epub(book, pages, media, access, page_list, cache), problems, words)
+    data = package_epub(book, pages, media, access, page_list, cache, extra_files=store_files(chosen))
+    return MadeEpub(data, problems, words)
 
 
 def epub_words(book: Book, cache: Cache | None = None) -> tuple[dict[str, str], list[Diagnostic]]:

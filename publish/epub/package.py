@@ -54,8 +54,9 @@ class VerbatimPage(epub.EpubHtml):  # type: ignore[misc]  # ebooklib has no type
 
 
 def package_epub(book: Book, pages: Pages, media: Media, access: Access, page_list: Sequence[tuple[str, str]] = (),
-                 cache: Cache | None = None) -> bytes:
-    """The whole EPUB as bytes; the same book always gives the same bytes."""
+                 cache: Cache | None = None, *, extra_files: Sequence[tuple[str, bytes]] = ()) -> bytes:
+    """The whole EPUB as bytes; the same book always gives the same bytes. ``extra_files`` (a
+    store's) go into the container beside ``META-INF/container.xml``."""
     config = book.config
     toml = display_path(book.root / CONFIG_NAME)
     ebook = epub.EpubBook()
@@ -123,6 +124,8 @@ def package_epub(book: Book, pages: Pages, media: Media, access: Access, page_li
         elif name.endswith(".ncx"):
             data = _finish_ncx(data, config.author)
         finished.append((name, data))
+        if name == "META-INF/container.xml":
+            finished += extra_files
     return zip_entries(finished, zip_time(modified))
 
 
