@@ -9,8 +9,9 @@ anything is written. Then:
 - ``build_epub``:  the print edition's pages, if the cache holds this book's layout
                    (``pdf.stored``) → the EPUB edition (``epub.edition.make_epub``), following them
                    → the two compared (``parity``) → written
-- ``build_pdf``:   engine started → book read → the PDF edition (``pdf.edition.make_pdf``) → the
-                   chapters' page counts kept for proofs (``pdf.page_counts``) → written
+- ``build_pdf``:   engine started → book read → the PDF edition (``pdf.edition.make_pdf``; for a
+                   printer, its sheet, PDF/X and preflight) → the chapters' page counts kept for
+                   proofs (``pdf.page_counts``) → written
 - ``build_both``:  engine started → book read → PDF → page counts → EPUB, with the PDF's pages
                    marked → the two compared word by word (``parity``) → both written, or neither
 - ``check_editions``: book read and checked → the PDF's layout (cached, or laid out) and the
@@ -110,25 +111,25 @@ def build_epub(
 
 
 def build_pdf(
-    book_dir: Path, output: Path | None = None, *, variant: str = "digital", cache: Cache | None = None,
-    jobs: int | None = None, strict: bool = False,
+    book_dir: Path, output: Path | None = None, *, variant: str = "digital", printer: str | None = None,
+    bleed: str = "auto", cache: Cache | None = None, jobs: int | None = None, strict: bool = False,
 ) -> tuple[Path, list[Diagnostic]]:
     """The PDF edition, laid out in ``jobs`` processes (default: one per core); written whole or
-    not at all."""
+    not at all. With a ``printer`` (``pdf.printers``), its print file, checked by its preflight."""
     # 1 - the engine, warming up while this process reads the book
     with start_engine("pdf", jobs, parts_of(book_dir)) as engine:
         # 2 - the book, read and checked
         book, problems = read_book(book_dir, cache, strict=strict)
         # 3 - laid out, numbered and joined
-        typeset = _typeset(book, variant, cache, engine)
+        typeset = _typeset(book, variant, printer, bleed, cache, engine)
     # 4 - written, unless what was found stops it
     target = output or default_output(f"{book.slug}.pdf")
     return target, commit(merge(problems, typeset.diagnostics), strict, {target: typeset.data})
 
 
 def build_both(
-    book_dir: Path, *, variant: str = "digital", cache: Cache | None = None, strict: bool = False,
-    store: str = "generic",
+    book_dir: Path, *, variant: str = "digital", printer: str | None = None, bleed: str = "auto",
+    cache: Cache | None = None, strict: bool = False, store: str = "generic",
 ) -> tuple[list[Path], list[Diagnostic], Parity]:
     """Both editions, or neither: each is made in full before either file is replaced. The EPUB
     follows the PDF's pages, so the PDF is laid out first; then the two are compared word by word."""
@@ -137,7 +138,7 @@ def build_both(
         # 2 - the book, read and checked once for both
         book, problems = read_book(book_dir, cache, strict=strict)
         # 3 - the PDF
-        typeset = _typeset(book, variant, cache, engine)
+        typeset = _typeset(book, variant, printer, bleed, cache, engine)
     # 4 - the EPUB, with a marker where each printed page begins
     from publish.epub.edition import make_epub
     from publish.parity import compare_editions
@@ -228,12 +229,16 @@ class _Typeset:
     printed: PrintedBook
 
 
-def _typeset(book: Book, variant: str, cache: Cache | None, engine: Engine | None) -> _Typeset:
-    """The PDF's bytes and report; each chapter's page count kept for later proofs."""
+def _typeset(book: Book, variant: str, printer: str | None, bleed: str, cache: Cache | None,
+             engine: Engine | None) -> _Typeset:
+    """The PDF's bytes and report (the printer's preflight with it); each chapter's page count
+    kept for later proofs."""
     from publish.pdf.edition import make_pdf
     from publish.pdf.page_counts import record_page_counts
+    from publish.pdf.printers import find_printer
 
-    typeset = make_pdf(book, variant=variant, cache=cache, engine=engine)
+    chosen = find_printer(printer) if printer is not None else None
+    typeset = make_pdf(book, variant=variant, printer=chosen, bleed=bleed, cache=cache, engine=engine)
     if cache is not None:
         record_page_counts(book, typeset.settings, typeset.chapter_pages, cache)
     return _Typeset(typeset.data, typeset.diagnostics, typeset.printed)

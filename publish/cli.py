@@ -26,6 +26,7 @@ from publish.diagnostics import (
     has_errors,
     summarize,
 )
+from publish.pdf.printers import BLEED_CHOICES, PRINTERS, VARIANT_PRINT_PRESET
 
 DEFAULT_BOOK = Path("manuscript")
 
@@ -100,7 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     pdf = add("pdf", run_pdf, "typeset the PDF edition (default build/<slug>.pdf)")
     pdf.add_argument("-o", "--output", type=Path, metavar="FILE", help="where to write the PDF")
     pdf.add_argument("--variant", choices=("digital", "print"), default="digital",
-                     help="digital: trim size, clickable links (default); print: bleed and crop marks for the printer")
+                     help=f"digital: trim size, clickable links (default); print: the same as --printer "
+                          f"{VARIANT_PRINT_PRESET}")
+    add_printer_options(pdf)
     pdf.add_argument("--strict", action="store_true", help="fail on warnings, the layout report included")
     pdf.add_argument("--jobs", type=positive, metavar="N", help="lay out in N processes (default: one per core)")
     pdf.add_argument("--html-only", type=Path, metavar="FILE",
@@ -117,9 +120,26 @@ def build_parser() -> argparse.ArgumentParser:
     both = add("build", run_build, "write both editions into build/")
     both.add_argument("--variant", choices=("digital", "print"), default="digital",
                       help="PDF variant (default: digital)")
+    add_printer_options(both)
     both.add_argument("--strict", action="store_true", help="fail on warnings too")
     add_store(both)
     return parser
+
+
+def add_printer_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--printer", choices=tuple(PRINTERS), metavar="NAME",
+                         help=f"write the print file for a printer ({', '.join(PRINTERS)}): its page size, bleed, "
+                              "boxes and marks, PDF/X-4, checked by its preflight")
+    command.add_argument("--bleed", choices=BLEED_CHOICES, default="auto",
+                         help="with --printer: auto bleeds only when a picture reaches the edge (default); "
+                              "none never")
+
+
+def chosen_printer(args: argparse.Namespace) -> str | None:
+    """``--printer``, or the preset ``--variant print`` stands for."""
+    if args.printer is None and args.variant == "print":
+        return VARIANT_PRINT_PRESET
+    return str(args.printer) if args.printer else None
 
 
 # The stores' names, for the command line only: publish.epub.stores holds what each adds, and is
@@ -193,6 +213,7 @@ def run_pdf(args: argparse.Namespace) -> int:
         return report_written([target], diagnostics, strict=args.strict)
     with progress():
         target, diagnostics = build_pdf(book_folder(args.book), args.output, variant=args.variant,
+                                        printer=chosen_printer(args), bleed=args.bleed,
                                         cache=open_cache(args.cache), jobs=args.jobs, strict=args.strict)
     return report_written([target], diagnostics, strict=args.strict)
 
@@ -202,6 +223,7 @@ def run_build(args: argparse.Namespace) -> int:
 
     with progress():
         targets, diagnostics, parity = build_both(book_folder(args.book), variant=args.variant,
+                                                  printer=chosen_printer(args), bleed=args.bleed,
                                                   cache=open_cache(args.cache), strict=args.strict, store=args.store)
     return report_written(targets, diagnostics, strict=args.strict, closing=[parity.summary()])
 

@@ -22,7 +22,7 @@ CONFIG_NAME = "book.toml"
 REQUIRED_KEYS = ("title", "author", "language")
 OPTIONAL_KEYS = (
     "subtitle", "identifier", "publisher", "date", "rights", "description", "edition",
-    "cover", "chapters", "notes", "trim", "certifier", "certifier_credential", "certifier_report",
+    "cover", "chapters", "notes", "trim", "gutter", "certifier", "certifier_credential", "certifier_report",
     "print_identifier",
 )
 NOTE_PLACEMENTS = ("book", "chapter", "page")
@@ -37,6 +37,8 @@ TRIM_PRESETS: dict[str, tuple[float, float]] = {
 }
 LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$")
 _CUSTOM_TRIM = re.compile(r"^(\d+(?:\.\d+)?)x(\d+(?:\.\d+)?)(in|mm)$")
+_LENGTH = re.compile(r"^(\d+(?:\.\d+)?)(in|mm)$")
+GUTTER_AUTO = "auto"
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,14 @@ class BookConfig:
     """Address of the certifier's report; default: the report the EPUB carries as a page."""
     print_identifier: str = ""
     """The print edition's identifier (its ISBN), named as the source of the EPUB's page numbers."""
+    gutter: str = ""
+    """The inside margin: empty for the trim's own proportion, ``auto`` to size it from the page
+    count for the chosen printer (``pdf.printers``), or a length such as ``0.8in``."""
+
+    @property
+    def gutter_in(self) -> float | None:
+        """The inside margin ``gutter`` sets as a length, in inches; None for the trim's or ``auto``."""
+        return parse_length(self.gutter)
 
 
 SELF_DECLARED = "None: a self-declaration by the publisher, not a third-party certification"
@@ -116,6 +126,14 @@ def parse_trim(value: str) -> tuple[float, float] | None:
         return None
     factor = 1.0 if match.group(3) == "in" else 1 / 25.4
     return float(match.group(1)) * factor, float(match.group(2)) * factor
+
+
+def parse_length(value: str) -> float | None:
+    """``0.8in`` or ``19mm`` in inches; None for anything else."""
+    match = _LENGTH.match(value.strip().lower().replace(" ", ""))
+    if not match:
+        return None
+    return float(match.group(1)) * (1.0 if match.group(2) == "in" else 1 / 25.4)
 
 
 def derive_identifier(title: str, author: str) -> str:
@@ -171,6 +189,12 @@ def _validate(data: dict[str, Any], text: str, shown: str) -> tuple[BookConfig |
                               "nor a size such as '6x9in' or '148x210mm'"))
     chapters = _chapters_value(data, text, shown, problems)
     cover = text_value("cover")
+    gutter = text_value("gutter")
+    if gutter and gutter != GUTTER_AUTO and not _gutter_fits(gutter, trim):
+        line, col = _key_position(text, "gutter")
+        problems.append(error(shown, line, col, "config-value",
+                              f"gutter '{gutter}' is neither \"auto\" nor an inside margin such as '0.8in' or "
+                              "'20mm' that leaves room for the text on the trim"))
 
     if any(p.severity.value == "error" for p in problems):
         return None, problems
@@ -188,10 +212,16 @@ def _validate(data: dict[str, Any], text: str, shown: str) -> tuple[BookConfig |
         title=title, author=author, language=language, identifier=identifier, date=date,
         publisher=publisher, rights=rights, description=text_value("description"),
         subtitle=text_value("subtitle"), edition=text_value("edition"), cover=cover,
-        chapters=chapters, notes=notes, trim=trim or TRIM_PRESETS["6x9in"], trim_name=trim_name,
+        chapters=chapters, notes=notes, trim=trim or TRIM_PRESETS["6x9in"], trim_name=trim_name, gutter=gutter,
         certifier=certifier, certifier_credential=credential, certifier_report=text_value("certifier_report"),
         print_identifier=text_value("print_identifier"),
     ), problems
+
+
+def _gutter_fits(gutter: str, trim: tuple[float, float] | None) -> bool:
+    """A length, and less than half the page's width: a gutter that leaves no text block is a typo."""
+    inches = parse_length(gutter)
+    return inches is not None and inches > 0 and (trim is None or inches < trim[0] / 2)
 
 
 def _date_value(data: dict[str, Any], text: str, shown: str, problems: list[Diagnostic]) -> str:

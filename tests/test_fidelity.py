@@ -251,7 +251,7 @@ def test_the_layout_report_finds_a_note_number_wider_than_its_column(tmp_path: P
 
     book, _ = load_book(thousand_notes(tmp_path / "book"))
     assert book is not None
-    settings = jobs.print_settings(book, "digital")
+    settings = jobs.print_settings(book)
     job = jobs.notes_job(book, locator_digits([c.source for c in book.chapters], book.config.trim), settings)
     narrow = ".note-number { width: 1.9em !important; margin-left: -1.9em !important; padding-right: 0 !important; }"
     [layout] = lay_out_parts([replace(job, page_css=settings.page_css + narrow)])

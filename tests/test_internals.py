@@ -82,6 +82,18 @@ def test_weasyprint_text(footnoted: Any) -> None:
         ("Some text\ue000 and more.", True), ("A note.", False)]
 
 
+def test_weasyprint_colours(document: Any) -> None:
+    """The print edition sets WeasyPrint's RGB colours as ink (publish/pdf/pdfx.py)."""
+    import io
+
+    from pypdf import PdfReader
+
+    from publish.pdf.weasyprint_streams import check_colour_form
+
+    data = document.write_pdf(uncompressed_pdf=True)
+    check_colour_form(PdfReader(io.BytesIO(data)).pages[0].get_contents().get_data())
+
+
 def test_weasyprint_footnotes() -> None:
     from publish.pdf.weasyprint_footnotes import check_footnote_internals
 

@@ -315,22 +315,6 @@ def test_links_cross_chapters_and_notes_link_both_ways(tmp_path: Path) -> None:
     assert "‐" not in url_text.split("https://")[1].split("page=2")[0], "a URL got a hyphen"
 
 
-def test_print_variant_has_bleed_and_crop_marks_and_no_links(tmp_path: Path) -> None:
-    built = build(DATA / "pdf-links", tmp_path / "p.pdf", variant="print")
-    for page in built.reader.pages:
-        trim, bleed, media = page.trimbox, page.bleedbox, page.mediabox
-        assert (float(trim.width), float(trim.height)) == (432, 648)
-        assert float(trim.left) - float(bleed.left) == pytest.approx(9)
-        assert float(bleed.width) == pytest.approx(432 + 18)
-        assert float(media.width) >= float(bleed.width)
-        assert "/Annots" not in page
-    # WeasyPrint draws the crop marks as a form on every page; the blank pages get theirs stamped.
-    for page in built.reader.pages:
-        forms = [x for x in page["/Resources"].get("/XObject", DictionaryObject()).values()
-                 if x.get_object()["/Subtype"] == "/Form"]
-        assert forms, "a page without crop marks"
-
-
 def test_files_outside_the_book_are_refused_and_named(tmp_path: Path) -> None:
     with pytest.raises(PublishError) as caught:
         build_pdf(DATA / "pdf-fetch", tmp_path / "x.pdf")
@@ -407,7 +391,7 @@ def test_layout_report_finds_widows_orphans_and_stranded_headings() -> None:
     assert book is not None
     scale = choose_scale(book.config.trim)
     lines = int((book.config.trim[1] - scale.top_in - scale.bottom_in) * 72 / scale.leading_pt)
-    settings = jobs.print_settings(book, "digital")
+    settings = jobs.print_settings(book)
     loose = "p { orphans: 1; widows: 1; } h2 { break-after: auto; page-break-after: auto; }"
     words = "A sentence that fills the line with ordinary words, and then some more of them. " * 5
     laid = []

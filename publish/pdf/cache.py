@@ -23,7 +23,7 @@ from urllib.request import url2pathname
 
 from publish.cache import Cache
 from publish.diagnostics import Diagnostic, Severity
-from publish.pdf.parts import FontUse, LayoutProblem, LinkSpot, PartJob, PartLayout
+from publish.pdf.parts import FontUse, LayoutProblem, LinkSpot, PartJob, PartLayout, PlacedImage
 from publish.printed import Line
 
 KIND = "layout"
@@ -90,6 +90,7 @@ def layout_to_json(layout: PartLayout) -> dict[str, Any]:
                   for name, use in layout.fonts.items()},
         "problems": [[p.page, p.path, p.line, p.code, p.message] for p in layout.problems],
         "diagnostics": [[d.path, d.line, d.col, d.severity.value, d.code, d.message] for d in layout.diagnostics],
+        "images": [[i.page, list(i.rect), i.src, i.art] for i in layout.images],
         "lines": [[line.page, line.owner, line.text, line.flow] for line in layout.lines],
     }
 
@@ -113,6 +114,8 @@ def layout_from_json(data: dict[str, Any], pdf: bytes) -> PartLayout:
                        for page, path, line, code, message in data["problems"]),
         diagnostics=tuple(Diagnostic(path, int(line), int(col), Severity(severity), code, message)
                           for path, line, col, severity, code, message in data["diagnostics"]),
+        images=tuple(PlacedImage(int(page), (float(r[0]), float(r[1]), float(r[2]), float(r[3])), str(src), bool(art))
+                     for page, r, src, art in data["images"]),
         lines=tuple(Line(int(page), str(owner), str(text), bool(flow)) for page, owner, text, flow in data["lines"]),
     )
 

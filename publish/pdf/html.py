@@ -22,16 +22,21 @@ from publish.assemble import template_environment
 from publish.config import BookConfig
 from publish.imprint import imprint_lines, typeface_line
 from publish.model import Book, Chapter, Note
+from publish.pdf.printers import PRINTERS
 from publish.render import inner_xml
 
-BLEED_IN = 0.125
-"""Bleed of the print variant: what print-on-demand printers ask for."""
+ART_OVERHANG_IN = max(printer.bleed_in for printer in PRINTERS.values())
+"""How far a full-page picture (``{.bleed}``) reaches past the trim on every side: the widest
+bleed any printer asks for. Pages are laid out at the trim for every edition; the join shows
+the overhang as bleed where the printer wants it (``press``), and the trim hides it elsewhere."""
 
 ZWSP, WORD_JOINER = "\u200b", "\u2060"
 _URL_LINK = re.compile(r'(<(a|span) class="url"[^>]*>)(.*?)(</\2>)', re.DOTALL)
 # A URL written without its scheme is plain text to the model; it must not be hyphenated either.
 _SCHEMELESS_URL = re.compile(r'(?<![/\w.="\u200b>])www\.[^\s<>"]+?(?=[.,;:)\]»”’]*(?:\s|<|$))')
 _URL_NO_BREAK_AFTER = re.compile(r"[-?!)\]}](?!<wbr)")
+# A picture alone in its paragraph, marked {.bleed}: a page of its own, printed to the edges.
+_BLEED_PICTURE = re.compile(r'<p>(<img\b[^<>]*\bclass="(?:[^"]* )?bleed(?: [^"]*)?"[^<>]*/?>)</p>')
 _BARE_URL_LINK = re.compile(r'<a href="((?:https?|ftp)://[^"]+)">([^<]+)</a>')
 # XML may close any element as <x/>; an HTML parser (WeasyPrint's) only knows that of void ones.
 _SELF_CLOSED = re.compile(
@@ -91,39 +96,47 @@ class TypeScale:
     bottom_in: float
 
 
-def choose_scale(trim: tuple[float, float]) -> TypeScale:
-    """Type size, leading and margins for a trim: about 60-70 characters a line on every trim."""
+def choose_scale(trim: tuple[float, float], inside_in: float | None = None) -> TypeScale:
+    """Type size, leading and margins for a trim: about 60-70 characters a line on every trim.
+    ``inside_in`` overrides the inside margin (book.toml's ``gutter``)."""
     width, height = trim
     size = 11.0 if width >= 5.9 else 10.5 if width >= 5.4 else 10.0
     return TypeScale(
         size_pt=size,
         leading_pt=round(size * 1.32, 2),
         # The inside margin is wider: the binding eats into it.
-        inside_in=round(max(0.6, width * 0.135), 3),
+        inside_in=round(inside_in if inside_in is not None else max(0.6, width * 0.135), 3),
         outside_in=round(max(0.45, width * 0.1), 3),
         top_in=round(height * 0.085, 3),
         bottom_in=round(height * 0.09, 3),
     )
 
 
-def page_css(config: BookConfig, variant: str) -> str:
-    """The @page rules that depend on the trim and variant; print.css holds the rest."""
+def book_scale(config: BookConfig) -> TypeScale:
+    """The scale of a book as book.toml sets it (a ``gutter = "auto"`` is sized by the edition)."""
+    return choose_scale(config.trim, config.gutter_in)
+
+
+def page_css(config: BookConfig, scale: TypeScale) -> str:
+    """The @page rules that depend on the trim and margins; print.css holds the rest. Every
+    edition lays out its pages at the trim: bleed and marks are the join's (``press``)."""
     width, height = config.trim
-    scale = choose_scale(config.trim)
     # Margin boxes take the page's font size; running heads and folios are set smaller.
     head_size = round(scale.size_pt * 0.82, 2)
-    marks = f"bleed: {BLEED_IN}in; marks: crop;" if variant == "print" else "bleed: 0; marks: none;"
-    # Pages the join adds blank get their crop marks from their stamp.
-    pad_marks = "@page stamp-pad { marks: crop; }\n" if variant == "print" else ""
+    over = ART_OVERHANG_IN
     return (
-        f"@page {{ size: {width}in {height}in; {marks} font-size: {head_size}pt;"
+        f"@page {{ size: {width}in {height}in; bleed: 0; marks: none; font-size: {head_size}pt;"
         f" margin: {scale.top_in}in {scale.outside_in}in {scale.bottom_in}in {scale.inside_in}in; }}\n"
         f"@page :left {{ margin-left: {scale.outside_in}in; margin-right: {scale.inside_in}in; }}\n"
         f"@page :right {{ margin-left: {scale.inside_in}in; margin-right: {scale.outside_in}in; }}\n"
         f"html {{ font-size: {scale.size_pt}pt; line-height: {scale.leading_pt}pt; }}\n"
         # A sprite sheet sets folios and heads as its lines, at the size of the margin boxes.
         f".sprite-folio, .sprite-head {{ font-size: {head_size}pt; }}\n"
-        + pad_marks
+        # The title and copyright pages fill the text block: the imprint stands at its foot.
+        f".title-page, .copyright {{ height: {round(height - scale.top_in - scale.bottom_in, 3)}in; }}\n"
+        # A full-page picture covers the page and reaches past the trim by the widest bleed.
+        f".bleed-page img.bleed {{ width: {round(width + 2 * over, 4)}in; height: {round(height + 2 * over, 4)}in;"
+        f" margin: -{round(over, 4)}in 0 0 -{round(over, 4)}in; }}\n"
     )
 
 
@@ -143,11 +156,21 @@ def book_short_title(title: str) -> str:
     return short_title(title.split(":", 1)[0] if ":" in title else title, limit=48)
 
 
+def title_parts(title: str, subtitle: str) -> tuple[str, str]:
+    """The title and subtitle the title page sets apart: book.toml's subtitle, or else what a
+    title written "Title: Subtitle" holds after its colon."""
+    if subtitle or ":" not in title:
+        return title, subtitle
+    main, rest = title.split(":", 1)
+    return (main.strip(), rest.strip()) if main.strip() and rest.strip() else (title, subtitle)
+
+
 def front_html(book: Book, entries: Sequence[ContentsEntry]) -> str:
     config = book.config
+    book_title, subtitle = title_parts(config.title, config.subtitle)
     return template_environment().get_template("print/front.html").render(
         language=config.language, title=config.title, short_title=book_short_title(config.title),
-        book_title=config.title, subtitle=config.subtitle, author=config.author,
+        book_title=book_title, subtitle=subtitle, author=config.author,
         publisher=config.publisher, imprint=imprint_lines(config), typeface=typeface_line(), entries=entries,
     )
 
@@ -288,6 +311,7 @@ def print_markup(fragment: str) -> str:
     # would also match two references with words between them.
     fragment = fragment.replace('</sup><sup class="noteref">', '</sup><sup class="noteref noteref-next">')
     fragment = _SELF_CLOSED.sub(lambda m: f"<{m.group(1)}{m.group(2) or ''}></{m.group(1)}>", fragment)
+    fragment = _BLEED_PICTURE.sub(r'<div class="bleed-page">\1</div>', fragment)
     fragment = _BARE_URL_LINK.sub(_mark_url, fragment)
     fragment = _SCHEMELESS_URL.sub(
         lambda m: '<span class="url">' + "<wbr/>".join(typography.url_break_points(m.group())) + "</span>", fragment)

@@ -1,7 +1,8 @@
 """The PDF's part jobs: what WeasyPrint lays out, one document per part, as plain data.
 
-Takes the ``Book`` and the print variant; returns the ``Settings`` every part shares (stylesheet,
-page CSS, the folders the fetcher may read, the bundled fonts) and a ``PartJob`` for each part:
+Takes the ``Book`` (and the inside margin a ``gutter = "auto"`` sized); returns the ``Settings``
+every part shares (stylesheet, page CSS and the type scale, the folders the fetcher may read, the
+bundled fonts) and a ``PartJob`` for each part:
 the front matter, a chapter, the Notes, a sprite sheet. A job names where its content came from
 (``SourceMap``), so that a layout problem points at a file and line. ``edition`` and the proof
 make their jobs here; ``page_counts`` keys a chapter's page count by the settings.
@@ -18,7 +19,17 @@ from publish.diagnostics import display_path
 from publish.model import Book, Chapter
 from publish.paths import styles_dir
 from publish.pdf.engine import STYLESHEET
-from publish.pdf.html import ContentsEntry, chapter_html, front_html, notes_html, page_css, sheet_html
+from publish.pdf.html import (
+    ContentsEntry,
+    TypeScale,
+    book_scale,
+    chapter_html,
+    choose_scale,
+    front_html,
+    notes_html,
+    page_css,
+    sheet_html,
+)
 from publish.pdf.parts import PartJob, SourceMap
 from publish.pdf.sprites import Cell, calibration_stamps, sheet_blocks
 
@@ -33,16 +44,21 @@ class Settings:
     roots: tuple[Path, ...]
     font_files: dict[str, bytes]
     """Bundled font files by SHA-256."""
+    scale: TypeScale
+    """Type size and margins: where the text block lies on every page."""
 
 
-def print_settings(book: Book, variant: str) -> Settings:
+def print_settings(book: Book, inside_in: float | None = None) -> Settings:
+    """What every part shares; the pages are the same in every edition (bleed and marks are the
+    join's), except for an inside margin ``inside_in`` sized for a printer."""
     styles = styles_dir()
     font_files = {}
     for path in sorted((styles / "fonts").glob("*.ttf")):
         data = path.read_bytes()
         font_files[hashlib.sha256(data).hexdigest()] = data
+    scale = book_scale(book.config) if inside_in is None else choose_scale(book.config.trim, inside_in)
     return Settings(
-        stylesheet=styles / STYLESHEET, page_css=page_css(book.config, variant),
+        stylesheet=styles / STYLESHEET, page_css=page_css(book.config, scale), scale=scale,
         base_url=book.root.resolve().as_uri() + "/", roots=(book.root.resolve(), styles.resolve()),
         font_files=font_files,
     )

@@ -42,6 +42,8 @@ from publish.pdf.fonts import (
 )
 from publish.pdf.pages import PagePlan
 from publish.pdf.parts import PX_TO_PT, PartLayout
+from publish.pdf.pdfx import Identity, Profiles, mark_pdfx, press_colours
+from publish.pdf.press import REGISTRATION, Press, mark_content, place_page
 from publish.pdf.pypdf_objects import add_object, replace_object, set_file_id
 from publish.pdf.sprites import SpritePlan, draw_sprites
 from publish.subset import subset_glyphs
@@ -95,11 +97,21 @@ class JoinInput:
     outline: Sequence[OutlineEntry]
     metadata: Metadata
     variant: str
-    bleed_px: float
     font_files: Mapping[str, bytes]
     """Bundled font files by SHA-256."""
     subset: Callable[[bytes, set[int]], bytes] = subset_glyphs
     sprites: Sprites | None = None
+    press: Press | None = None
+    """The printer's sheet, boxes and marks (print editions); None for the trim alone."""
+    profiles: Profiles | None = None
+    """ICC profiles for PDF/X (print editions); None: no PDF/X claim."""
+
+
+@dataclass(frozen=True)
+class Joined:
+    data: bytes
+    coloured: tuple[int, ...] = ()
+    """Pages of a print edition that hold a colour other than grey (for the preflight)."""
 
 
 @dataclass(frozen=True)
@@ -180,6 +192,11 @@ def begin_join(parts: Sequence[PartLayout], font_files: Mapping[str, bytes],
 
 def join_parts(spec: JoinInput, begun: Begun | None = None) -> bytes:
     """The book's PDF; ``begun`` is ``begin_join`` of the same parts, font files and subsetter."""
+    return join_book(spec, begun).data
+
+
+def join_book(spec: JoinInput, begun: Begun | None = None) -> Joined:
+    """``join_parts``, with what the join found that the preflight reports."""
     if begun is None or begun.parts is not spec.parts:
         begun = begin_join(spec.parts, spec.font_files, spec.subset)
     writer, fonts = begun.writer, begun.fonts
@@ -193,10 +210,65 @@ def join_parts(spec: JoinInput, begun: Begun | None = None) -> bytes:
     _add_page_labels(writer, spec.plan)
     _add_outline(writer, spec.outline, None)
     embed_fonts(fonts)
-    _set_document_info(writer, spec.metadata, spec.variant)
+    coloured: list[int] = []
+    key = spec.variant
+    if spec.press is not None:
+        coloured = press_colours(writer, spec.profiles.rgb if spec.profiles else None)
+        _press_pages(writer, spec.press)
+        key = f"{spec.variant}:{spec.press.printer.name}:{'bleed' if spec.press.bleed else 'trim'}"
+    _set_document_info(writer, spec.metadata, key)
+    if spec.press is not None and spec.profiles is not None:
+        meta = spec.metadata
+        mark_pdfx(writer, Identity(meta.title, meta.author, pdf_date(meta.date), meta.producer,
+                                   f"{meta.identifier}\x1f{key}"), spec.profiles)
     out = io.BytesIO()
     writer.write(out)
-    return out.getvalue()
+    return Joined(out.getvalue(), tuple(coloured))
+
+
+def _press_pages(writer: PdfWriter, press: Press) -> None:
+    """Every page onto its sheet (``press``): moved by the bleed and marks on its left and
+    bottom, its boxes set, the printer's marks drawn around it. Even pages are rectos."""
+    registration = ArrayObject([
+        NameObject("/Separation"), NameObject("/All"), NameObject("/DeviceCMYK"),
+        add_object(writer, DictionaryObject({
+            NameObject("/FunctionType"): NumberObject(2),
+            NameObject("/Domain"): ArrayObject([NumberObject(0), NumberObject(1)]),
+            NameObject("/C0"): ArrayObject([NumberObject(0)] * 4),
+            NameObject("/C1"): ArrayObject([NumberObject(1)] * 4),
+            NameObject("/N"): NumberObject(1),
+        })),
+    ])
+    restore = add_object(writer, _stream(b"\nQ\n"))
+    marks: dict[tuple[float, ...], IndirectObject] = {}
+    moves: dict[tuple[float, float], IndirectObject] = {}
+    for index, page in enumerate(writer.pages):
+        trim = page.trimbox if "/TrimBox" in page else page.mediabox
+        sheet = place_page(press, float(trim.width), float(trim.height), recto=index % 2 == 0)
+        x, y = sheet.offset
+        if (x, y) not in moves:
+            moves[x, y] = add_object(writer, _stream(f"q 1 0 0 1 {x:g} {y:g} cm\n".encode()))
+        contents = page.raw_get("/Contents")
+        resolved = contents.get_object()
+        existing = list(resolved) if isinstance(resolved, ArrayObject) else [contents]
+        drawn = [moves[x, y], *existing, restore]
+        content = mark_content(press.printer, sheet)
+        if content:
+            if sheet.media not in marks:
+                marks[sheet.media] = add_object(writer, _stream(content).flate_encode())
+            drawn.append(marks[sheet.media])
+            if "/Resources" not in page:
+                page[NameObject("/Resources")] = DictionaryObject()
+            resources = resolve_dict(page["/Resources"])
+            if "/ColorSpace" not in resources:
+                resources[NameObject("/ColorSpace")] = DictionaryObject()
+            resolve_dict(resources["/ColorSpace"])[NameObject(REGISTRATION)] = registration
+        page[NameObject("/Contents")] = ArrayObject(drawn)
+        for box in ("/CropBox", "/ArtBox"):
+            if box in page:
+                del page[box]
+        for box, rect in (("/MediaBox", sheet.media), ("/TrimBox", sheet.trim), ("/BleedBox", sheet.bleed)):
+            page[NameObject(box)] = ArrayObject([FloatObject(round(value, 4)) for value in rect])
 
 
 def _global_anchors(spec: JoinInput) -> dict[str, tuple[int, float, float]]:
@@ -298,7 +370,6 @@ def _overlay(writer: PdfWriter, page: PageObject, data: bytes, sources: Sequence
 
 def _add_links(writer: PdfWriter, spec: JoinInput, anchors: Mapping[str, tuple[int, float, float]]) -> None:
     """Links as annotations: internal ones to the page and place of their target, in any part."""
-    bleed = spec.bleed_px
     for part in spec.parts:
         start = spec.plan.starts[part.name]
         for spot in part.links:
@@ -313,10 +384,10 @@ def _add_links(writer: PdfWriter, spec: JoinInput, anchors: Mapping[str, tuple[i
                 NameObject("/Type"): NameObject("/Annot"),
                 NameObject("/Subtype"): NameObject("/Link"),
                 NameObject("/Rect"): ArrayObject([
-                    FloatObject(round((x1 + bleed) * PX_TO_PT, 2)),
-                    FloatObject(round(height - (y2 + bleed) * PX_TO_PT, 2)),
-                    FloatObject(round((x2 + bleed) * PX_TO_PT, 2)),
-                    FloatObject(round(height - (y1 + bleed) * PX_TO_PT, 2)),
+                    FloatObject(round(x1 * PX_TO_PT, 2)),
+                    FloatObject(round(height - y2 * PX_TO_PT, 2)),
+                    FloatObject(round(x2 * PX_TO_PT, 2)),
+                    FloatObject(round(height - y1 * PX_TO_PT, 2)),
                 ]),
                 NameObject("/Border"): ArrayObject([NumberObject(0)] * 3),
             })
@@ -334,8 +405,8 @@ def _add_links(writer: PdfWriter, spec: JoinInput, anchors: Mapping[str, tuple[i
                 annotation[NameObject("/Dest")] = ArrayObject([
                     writer.pages[target_page].indirect_reference,
                     NameObject("/XYZ"),
-                    FloatObject(round((tx + bleed) * PX_TO_PT, 2)),
-                    FloatObject(round(target_height - (ty + bleed) * PX_TO_PT, 2)),
+                    FloatObject(round(tx * PX_TO_PT, 2)),
+                    FloatObject(round(target_height - ty * PX_TO_PT, 2)),
                     NumberObject(0),
                 ])
             if "/Annots" not in page:
@@ -357,7 +428,7 @@ def _add_outline(writer: PdfWriter, entries: Sequence[OutlineEntry], parent: Any
         _add_outline(writer, entry.children, item)
 
 
-def _set_document_info(writer: PdfWriter, meta: Metadata, variant: str) -> None:
+def _set_document_info(writer: PdfWriter, meta: Metadata, key: str) -> None:
     date = pdf_date(meta.date)
     writer.add_metadata({
         "/Title": meta.title, "/Author": meta.author, "/Subject": meta.subject,
@@ -369,8 +440,8 @@ def _set_document_info(writer: PdfWriter, meta: Metadata, variant: str) -> None:
     root[NameObject("/ViewerPreferences")] = DictionaryObject(
         {NameObject("/DisplayDocTitle"): BooleanObject(True)})
     root[NameObject("/PageMode")] = NameObject("/UseOutlines")
-    # A fixed identifier: the same book and variant give the same /ID, so rebuilds are identical.
-    digest = hashlib.md5(f"{meta.identifier}\x1f{variant}".encode(), usedforsecurity=False).digest()
+    # A fixed identifier: the same book and edition give the same /ID, so rebuilds are identical.
+    digest = hashlib.md5(f"{meta.identifier}\x1f{key}".encode(), usedforsecurity=False).digest()
     set_file_id(writer, digest)
 
 

@@ -38,8 +38,9 @@ from publish.pdf.parts import FontUse as FontUse
 from publish.pdf.parts import LinkSpot as LinkSpot
 from publish.pdf.parts import PartJob as PartJob
 from publish.pdf.parts import PartLayout as PartLayout
+from publish.pdf.parts import PlacedImage
 from publish.pdf.report import inspect_pages
-from publish.pdf.weasyprint_boxes import is_blank, page_box
+from publish.pdf.weasyprint_boxes import boxes, is_blank, page_box
 from publish.pdf.weasyprint_fonts import HARFBUZZ_SUBSET, drawn_fonts, drop_font_files
 from publish.pdf.weasyprint_footnotes import install as keep_footnotes
 from publish.pdf.weasyprint_text import read_lines
@@ -163,8 +164,26 @@ def _describe(job: PartJob, document: Any, pdf: bytes, refused: list[str], messa
         links=tuple(links), ids=tuple(_ids_on_page(page) for page in pages),
         fonts=_font_uses(document, job.bundled_fonts),
         problems=tuple(inspect_pages(pages, job.source)) if job.inspect else (),
-        diagnostics=tuple(diagnostics), lines=tuple(read_lines(pages)) if job.inspect else (),
+        diagnostics=tuple(diagnostics),
+        images=tuple(image for number, page in enumerate(pages) for image in _placed_images(number, page)),
+        lines=tuple(read_lines(pages)) if job.inspect else (),
     )
+
+
+def _placed_images(number: int, page: Any) -> list[PlacedImage]:
+    """The pictures on a page with their boxes, for the preflight (resolution, colour, bleed)."""
+    found = []
+    stack = [page_box(page)]
+    while stack:
+        box = stack.pop()
+        element = getattr(box, "element", None)
+        if isinstance(box, boxes.ReplacedBox) and element is not None and element.tag == "img":
+            x, y = box.border_box_x(), box.border_box_y()
+            art = "bleed" in (element.get("class") or "").split()
+            found.append(PlacedImage(number, (x, y, x + box.border_width(), y + box.border_height()),
+                                     element.get("src", ""), art))
+        stack.extend(reversed(getattr(box, "children", ())))
+    return found
 
 
 def _font_uses(document: Any, bundled: frozenset[str]) -> dict[str, FontUse]:

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from publish.model import Book
-from publish.pdf.html import Locator, Stamp, choose_scale, contents_page_id, locator_id, locator_text
+from publish.pdf.html import Locator, Stamp, TypeScale, choose_scale, contents_page_id, locator_id, locator_text
 from publish.pdf.parts import PartLayout
 
 _NOTE_ID = re.compile(r"^note-(\d+)$")
@@ -31,6 +31,7 @@ class PartPages:
     page_count: int
     """Pages as laid out; the join adds a blank page when the count is odd."""
     blank: tuple[bool, ...]
+    """Pages that carry no folio: left blank, or covered by a full-page picture."""
     ids: tuple[frozenset[str], ...]
 
     @property
@@ -54,7 +55,9 @@ class PagePlan:
 
 def part_pages(part: PartLayout) -> PartPages:
     """What the page plan needs from a laid-out part."""
-    return PartPages(part.name, part.page_count, part.blank, part.ids)
+    art = {image.page for image in part.images if image.art}
+    return PartPages(part.name, part.page_count, tuple(blank or page in art for page, blank in enumerate(part.blank)),
+                     part.ids)
 
 
 def body_starts(counts: Sequence[int]) -> list[int]:
@@ -117,6 +120,16 @@ def part_stamps(part: PartPages, first_folio: int, heads: Sequence[str] = ()) ->
     return stamps
 
 
+def estimate_pages(sources: Sequence[str], trim: tuple[float, float]) -> int:
+    """The book's page count guessed from the Markdown's length, before any layout: each chapter
+    on whole leaves, at a book face's average of half an em a character."""
+    scale = choose_scale(trim)
+    width, height = trim
+    lines = (height - scale.top_in - scale.bottom_in) * 72 / scale.leading_pt
+    per_line = (width - scale.inside_in - scale.outside_in) * 72 / (scale.size_pt * 0.5)
+    return max(sum(2 * math.ceil(max(len(text), 1) / (lines * per_line) / 2) for text in sources), 1)
+
+
 def locator_digits(sources: Sequence[str], trim: tuple[float, float]) -> int:
     """Digits to make room for in each "p. N": those of twice the book's estimated page count.
 
@@ -125,35 +138,30 @@ def locator_digits(sources: Sequence[str], trim: tuple[float, float]) -> int:
     estimate leaves a margin for notes, headings and images. A book that still outgrows it has
     its Notes laid out again with the digits it needs.
     """
-    scale = choose_scale(trim)
-    width, height = trim
-    lines = (height - scale.top_in - scale.bottom_in) * 72 / scale.leading_pt
-    # An average character of a book face is about half an em wide.
-    per_line = (width - scale.inside_in - scale.outside_in) * 72 / (scale.size_pt * 0.5)
-    pages = sum(2 * math.ceil(max(len(text), 1) / (lines * per_line) / 2) for text in sources)
-    return len(str(2 * max(pages, 1)))
+    return len(str(2 * estimate_pages(sources, trim)))
 
 
-def contents_locators(book: Book, front: PartLayout, pages: Mapping[str, str]) -> dict[int, tuple[Locator, ...]]:
-    """Each contents entry's page number, by page of the front matter, over its hidden figure."""
+def contents_locators(front: PartLayout, pages: Mapping[str, str], scale: TypeScale) -> dict[int, tuple[Locator, ...]]:
+    """Each contents entry's page number, by page of the front matter, over its hidden figure;
+    ``scale`` gives the margins the parts were laid out with."""
     found: dict[int, list[Locator]] = {}
     for target, page in pages.items():
         spot = front.anchors.get(contents_page_id(target))
         if spot is not None:
-            found.setdefault(spot[0], []).append(_locator(book, spot, page, "contents"))
+            found.setdefault(spot[0], []).append(_locator(scale, spot, page, "contents"))
     return {index: tuple(locators) for index, locators in found.items()}
 
 
-def _locator(book: Book, spot: tuple[int, float, float], text: str, kind: str) -> Locator:
+def _locator(scale: TypeScale, spot: tuple[int, float, float], text: str, kind: str) -> Locator:
     """A locator at an anchor of a part: parts open on a right-hand page, so even pages of a part
     are rectos, with the inside margin on the left. Anchors are measured from the trim's corner."""
-    scale = choose_scale(book.config.trim)
     page, x, y = spot
     left = (scale.inside_in if page % 2 == 0 else scale.outside_in) * 96
     return Locator(round(x - left, 3), round(y - scale.top_in * 96, 3), text, kind)
 
 
-def note_locators(book: Book, notes: PartLayout, references: Mapping[str, str]) -> dict[int, tuple[Locator, ...]]:
+def note_locators(book: Book, notes: PartLayout, references: Mapping[str, str],
+                  scale: TypeScale) -> dict[int, tuple[Locator, ...]]:
     """Each note's "p. N", by page of the Notes, placed over the empty box its layout left."""
     found: dict[int, list[Locator]] = {}
     by_number = {note.number: note for note in book.notes}
@@ -167,7 +175,7 @@ def note_locators(book: Book, notes: PartLayout, references: Mapping[str, str]) 
             pages = [references[ref] for ref in outer.ref_ids if ref in references][:1]
         spot = notes.anchors.get(locator_id(note.number))
         if pages and spot is not None:
-            found.setdefault(spot[0], []).append(_locator(book, spot, locator_text(pages), "note"))
+            found.setdefault(spot[0], []).append(_locator(scale, spot, locator_text(pages), "note"))
     return {page: tuple(locators) for page, locators in found.items()}
 
 

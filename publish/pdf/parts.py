@@ -101,6 +101,19 @@ class LinkSpot:
 
 
 @dataclass(frozen=True)
+class PlacedImage:
+    """A picture as laid out: where, how large, and whether it is full-page art (``{.bleed}``)."""
+
+    page: int
+    rect: tuple[float, float, float, float]
+    """x1, y1, x2, y2 of its box in CSS px from the trim's top-left corner."""
+    src: str
+    """As the HTML has it: relative to the book folder."""
+    art: bool = False
+    """Background art, which alone may reach into the bleed."""
+
+
+@dataclass(frozen=True)
 class FontUse:
     """The glyphs one face drew in a part: widths (1/1000 em) and the text each glyph stands for."""
 
@@ -131,6 +144,8 @@ class PartLayout:
     """By PDF resource name (WeasyPrint's hash of the face)."""
     problems: tuple[LayoutProblem, ...] = ()
     """The layout report, by page within the part."""
+    images: tuple[PlacedImage, ...] = ()
+    """Every picture drawn, for the printer's preflight and the bleed."""
     diagnostics: tuple[Diagnostic, ...] = ()
     """Files the part may not read, and the engine's own warnings."""
     lines: tuple[Line, ...] = ()

@@ -91,6 +91,8 @@ def _check_page(number: int, page_box: Any, width: float, height: float, source:
             continue
         if not isinstance(box, boxes.TextBox | boxes.ReplacedBox):
             continue
+        if isinstance(box, boxes.ReplacedBox) and "bleed" in (box.element.get("class") or "").split():
+            continue  # full-page art reaches past the trim on purpose: the preflight checks it
         x1, y1 = box.position_x, box.position_y
         x2, y2 = x1 + box.margin_width(), y1 + box.margin_height()
         text = box.text if isinstance(box, boxes.TextBox) else f"image {box.element.get('src', '')}"

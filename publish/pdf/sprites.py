@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from publish.pdf.html import Locator, Stamp
 from publish.pdf.weasyprint_streams import Run, SpriteError, draws_anything, moved, page_prologue, read_runs
 
-KINDS = ("folio", "head", "note", "contents")
-"""What a line of a sheet can be: a folio, a Notes running head, a note's "p. N", a contents page."""
-CALIBRATION = {"folio": "1", "head": "Notes", "note": "p. 1", "contents": "1"}
+KINDS = ("folio", "head", "note", "contents", "slug")
+"""What a line of a sheet can be: a folio, a Notes running head, a note's "p. N", a contents page,
+a printer's slug line (outside the trim: book, page and date)."""
+CALIBRATION = {"folio": "1", "head": "Notes", "note": "p. 1", "contents": "1", "slug": "1"}
 """The text each kind's calibration stamp and the first line of its block share."""
 TEXT_RESOURCES = ("/Font", "/ExtGState")
 

@@ -17,7 +17,7 @@ from publish.cache import Cache
 from publish.model import Book
 from publish.paths import styles_dir
 from publish.pdf.cache import digest_folder, layout_key, read_layout
-from publish.pdf.edition import VARIANTS, text_jobs
+from publish.pdf.edition import text_jobs
 from publish.pdf.engine import Engine, layout_run
 from publish.pdf.jobs import notes_job, print_settings
 from publish.pdf.pages import body_starts, locator_digits, part_pages, plan_pages, reference_folios
@@ -29,28 +29,27 @@ from publish.printed import PrintedBook
 def cached_printed_book(book: Book, cache: Cache) -> PrintedBook | None:
     """The print edition's pages from the layout the cache holds for this book, if it holds all of it."""
     digest = digest_folder(styles_dir())
-    # The digital and the print variant set the same pages (print adds bleed and marks around
-    # them): either one's layout will do.
-    for variant in VARIANTS:
-        settings = print_settings(book, variant)
-        digits = locator_digits([chapter.source for chapter in book.chapters], book.config.trim)
-        jobs = text_jobs(book, settings, digits)
-        layouts = [read_layout(cache, layout_key(cache, job, digest)) for job in jobs]
-        chapters = layouts[1 : len(book.chapters) + 1]
-        if jobs[-1].name == "notes" and layouts[-1] is None and all(chapters):
-            # The Notes laid out again with more room, as make_pdf does when the book outgrew it.
-            wider = notes_job(book, _digits_needed([c for c in chapters if c is not None]), settings)
-            layouts[-1] = read_layout(cache, layout_key(cache, wider, digest))
-        found = [layout for layout in layouts if layout is not None]
-        if len(found) == len(jobs):
-            return printed_book(found, plan_pages([part_pages(part) for part in found]))
-    return None
+    # Every edition sets the same pages (a printer's bleed and marks are the join's); only an inside
+    # margin sized for a printer's page count (gutter = "auto") makes others, not looked for here.
+    settings = print_settings(book)
+    digits = locator_digits([chapter.source for chapter in book.chapters], book.config.trim)
+    jobs = text_jobs(book, settings, digits)
+    layouts = [read_layout(cache, layout_key(cache, job, digest)) for job in jobs]
+    chapters = layouts[1 : len(book.chapters) + 1]
+    if jobs[-1].name == "notes" and layouts[-1] is None and all(chapters):
+        # The Notes laid out again with more room, as make_pdf does when the book outgrew it.
+        wider = notes_job(book, _digits_needed([c for c in chapters if c is not None]), settings)
+        layouts[-1] = read_layout(cache, layout_key(cache, wider, digest))
+    found = [layout for layout in layouts if layout is not None]
+    if len(found) != len(jobs):
+        return None
+    return printed_book(found, plan_pages([part_pages(part) for part in found]))
 
 
 def lay_out_print_edition(book: Book, cache: Cache | None, engine: Engine | None) -> PrintedBook:
-    """The print edition's pages (the digital variant): its text laid out in ``engine``'s processes
-    or taken from the cache, without the numbers drawn over the pages or the join."""
-    settings = print_settings(book, "digital")
+    """The print edition's pages: its text laid out in ``engine``'s processes or taken from the
+    cache, without the numbers drawn over the pages or the join."""
+    settings = print_settings(book)
     run = layout_run(engine, cache, styles_dir())
     digits = locator_digits([chapter.source for chapter in book.chapters], book.config.trim)
     jobs = text_jobs(book, settings, digits)

@@ -37,6 +37,8 @@ def check_box_internals(page: Any) -> None:
     if root is None or not hasattr(getattr(root, "page_type", None), "blank"):
         raise RuntimeError("WeasyPrint's Page has no _page_box.page_type.blank: publish/pdf/weasyprint_boxes.py "
                            "must be looked at again")
-    if not all(hasattr(root, name) for name in ("children", "content_box_x", "content_box_y", "width", "height")):
-        raise RuntimeError("WeasyPrint's page box no longer has children and a content box: "
+    if not all(hasattr(root, name) for name in ("children", "content_box_x", "content_box_y", "width", "height",
+                                                "border_box_x", "border_box_y", "border_width", "border_height")):
+        raise RuntimeError("WeasyPrint's page box no longer has children, a content box and a border box (where "
+                           "the preflight finds each picture, publish/pdf/layout.py): "
                            "publish/pdf/weasyprint_boxes.py must be looked at again")

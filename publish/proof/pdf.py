@@ -43,7 +43,7 @@ from publish.model import Book, Chapter
 from publish.paths import styles_dir
 from publish.pdf.cache import cached_subset
 from publish.pdf.engine import Engine, layout_run
-from publish.pdf.html import Locator, Stamp, choose_scale
+from publish.pdf.html import Locator, Stamp, book_scale
 from publish.pdf.jobs import Settings, chapter_job, notes_job, part_job, print_settings
 from publish.pdf.join import JoinInput, Metadata, OutlineEntry, StampSet, join_parts
 from publish.pdf.page_counts import known_page_counts, render_before, store_page_count
@@ -113,7 +113,7 @@ def make_proof_pdf(
     """The proof of ``book``'s one chapter, laid out in ``engine`` (or this process). A file the
     book may not read stops it; layout warnings are ``publish pdf``'s to report."""
     chapter = book.chapters[0]
-    settings = print_settings(book, VARIANT)
+    settings = print_settings(book)
     anchored, anchors = anchor_flags(chapter, flagged)
     proof_book = replace(book, chapters=(anchored,))
     styles = styles_dir()
@@ -159,7 +159,7 @@ def make_proof_pdf(
     with _quiet_subsetter():
         data = join_parts(JoinInput(
             parts=parts, stamps=[StampSet(stamps, list(range(len(pages))))], plan=plan, outline=outline,
-            metadata=_metadata(book, chapter, stamp), variant=VARIANT, bleed_px=0.0,
+            metadata=_metadata(book, chapter, stamp), variant=VARIANT,
             font_files=settings.font_files, subset=cached_subset(cache),
         ))
     return label_pages(data, opening, part_pages(layout), starts.get("notes"))
@@ -179,7 +179,7 @@ def proof_pages(
     the notes of every chapter before. The flags in the chapter are placed where ``flagged``, the
     chapter laid out with their anchors, has them.
     """
-    scale = choose_scale(book.config.trim)
+    scale = book_scale(book.config)
     pages: list[ProofPage] = []
     locators: dict[int, tuple[Locator, ...]] = {}
     for part in parts:
@@ -190,7 +190,7 @@ def proof_pages(
             heads = notes_heads(planned.ids, note_pages)
             stamps = [Stamp("", heads[page] if page < len(heads) else "", pad=page >= part.page_count)
                       for page in range(planned.padded_count)]
-            locators = note_locators(book, part, refs)
+            locators = note_locators(book, part, refs, scale)
         else:
             stamps = part_stamps(planned, opening)
         flags: dict[int, list[tuple[float, float, FlagAnchor]]] = {}
@@ -243,7 +243,7 @@ def _label_lines(text: str, width_px: float) -> int:
 def proof_css(book: Book) -> str:
     """Where the margins are, for the trim; styles/proof-print.css holds the rest."""
     width, height = book.config.trim
-    scale = choose_scale(book.config.trim)
+    scale = book_scale(book.config)
     text_width = (width - scale.inside_in - scale.outside_in) * 96
     label_width = (scale.outside_in - 2 * GAP_IN) * 96
     stamp_top = (height - scale.top_in - STAMP_FROM_FOOT_IN) * 96
