@@ -270,6 +270,9 @@ def test_small_book_every_printed_page_is_marked_in_every_notes_placement(mode: 
 @pytest.mark.slow
 def test_publish_epub_follows_the_layout_an_earlier_build_stored(tmp_path: Path) -> None:
     built = build_in(tmp_path, DATA / "golden-book")
+    # From another folder, without the cache: the same bytes, page list and all.
+    again = build_in(tmp_path / "elsewhere", DATA / "golden-book", "--no-cache")
+    assert again.epub.read_bytes() == built.epub.read_bytes() and again.pdf.read_bytes() == built.pdf.read_bytes()
     here = Path.cwd()
     os.chdir(tmp_path)
     try:
