@@ -47,7 +47,7 @@ class MadeEpub:
     problems: list[Diagnostic]
     words: dict[str, str]
     """Each chapter's words and each note's as the EPUB sets them (``pagelist.shown_words``): what
-    the print edition is compared with."""
+    the print edition it follows is compared with; empty when it follows none."""
 
 
 def write_epub(book: Book, target: Path, cache: Cache | None = None) -> list[Diagnostic]:
@@ -64,7 +64,8 @@ def make_epub(book: Book, cache: Cache | None = None, printed: PrintedBook | Non
     and lists the pages; ``store`` makes the changes a store asks for (``epub.stores``)."""
     pages, media, access, problems = _render(book, cache, printed)
     roots = {page.name: page.root for page in pages.pages}
-    words = shown_words(roots, [chapter.id for chapter in book.chapters])
+    # The words the print edition is compared with, read before a store's markup is added.
+    words = shown_words(roots, [chapter.id for chapter in book.chapters]) if printed is not None else {}
     page_list = mark_pages(roots, printed) if printed is not None else []
     chosen = STORES[store]
     adapt_pages(chosen, roots)

@@ -106,14 +106,15 @@ def faces_used(roots: Iterable[etree._Element]) -> Fonts:
 
 def characters_by_face(roots: Iterable[etree._Element], faces: Iterable[Face]) -> dict[Face, set[str]]:
     """Every character each face must draw (see the module docstring)."""
-    found: dict[Face, set[str]] = {face: set(EVERY_FACE) for face in faces}
-    found.setdefault(REGULAR, set(EVERY_FACE)).update(ROMAN_EXTRAS)
+    texts: dict[Face, list[str]] = {face: [EVERY_FACE] for face in faces}
+    texts.setdefault(REGULAR, [EVERY_FACE]).append(ROMAN_EXTRAS)
     for root in roots:
         for face, text in _runs(root):
-            kept = found.setdefault(face, set(EVERY_FACE))
-            for ch in text:
-                kept.add(ch)
-                kept.update(ch.upper(), ch.lower())
+            texts.setdefault(face, [EVERY_FACE]).append(text)
+    found: dict[Face, set[str]] = {}
+    for face, pieces in texts.items():
+        used = set("".join(pieces))
+        found[face] = used | {case for ch in used for case in (ch.upper(), ch.lower())}
     return found
 
 

@@ -82,8 +82,12 @@ class Text:
         first = {element: moved[index] for element, index in self.first.items() if index in moved}
         return Text("".join(chars), tuple(places), tuple(kept), first)
 
-    def words_of(self, owner: str) -> str:
-        return " ".join("".join(ch for ch, own in zip(self.text, self.owners, strict=True) if own == owner).split())
+    def words_by_owner(self) -> dict[str, str]:
+        """Each owner's words ("" for the part's own), in one pass over the text."""
+        found: dict[str, list[str]] = {}
+        for ch, owner in zip(self.text, self.owners, strict=True):
+            found.setdefault(owner, []).append(ch)
+        return {owner: " ".join("".join(chars).split()) for owner, chars in found.items()}
 
 
 def read_text(root: etree._Element) -> Text:
@@ -164,12 +168,11 @@ def shown_words(pages: Mapping[str, etree._Element], chapters: Sequence[str]) ->
     EPUB sets them, wherever it sets them."""
     found: dict[str, str] = {}
     for name, root in part_roots(pages, [*chapters, "notes"]).items():
-        text = read_text(root)
-        if name != "notes":
-            found[name] = text.words_of("")
-        for owner in dict.fromkeys(text.owners):
+        for owner, text in read_text(root).words_by_owner().items():
             if owner:
-                found[owner] = text.words_of(owner)
+                found[owner] = text
+            elif name != "notes":
+                found[name] = text
     return found
 
 
