@@ -296,24 +296,20 @@ def _mark_front(pages: Mapping[str, etree._Element], part: PrintedPart) -> list[
     listed = []
     contents = pages.get("contents.xhtml")
     end = contents.find(f".//{{{XHTML}}}section[@id='contents']") if contents is not None else None
-    groups: dict[int, list[str]] = {}
-    order: dict[int, tuple[str, etree._Element]] = {}
+    # (element, whether the markers go at its end) → the folios marked there, in page order.
+    groups: dict[tuple[int, bool], tuple[etree._Element, list[str]]] = {}
     for folio, place in zip(part.folios, places, strict=True):
-        if place is None:
-            # Blank pages after the contents: at the contents' end.
-            if end is None:
-                continue
-            place = ("contents.xhtml", end)
-            key = -id(end)
+        if place is not None:
+            file, target, at_end = place[0], place[1], False
+        elif end is not None:
+            file, target, at_end = "contents.xhtml", end, True  # blank pages after the contents
         else:
-            key = id(place[1])
-        groups.setdefault(key, []).append(folio)
-        order[key] = place
-        listed.append((folio, f"{place[0]}#{marker_id(folio)}"))
-    for key, folios in groups.items():
-        _, target = order[key]
+            continue
+        groups.setdefault((id(target), at_end), (target, []))[1].append(folio)
+        listed.append((folio, f"{file}#{marker_id(folio)}"))
+    for (_, at_end), (target, folios) in groups.items():
         spans = [marker(folio) for folio in folios]
-        if key < 0:
+        if at_end:
             target.extend(spans)
         else:
             spans[-1].tail, target.text = target.text, None
