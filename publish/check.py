@@ -9,13 +9,14 @@ build will not fail on the sources.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from publish.diagnostics import Diagnostic, display_path, error, warning
-from publish.model import Book, Chapter, chapter_id
+from publish.model import Book, Chapter, chapter_id, slugify
 from publish.render import mask_code
 
 _LINK = re.compile(r"(!?)\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'(][^)]*)?\)")
@@ -25,10 +26,11 @@ _ID = re.compile(r'\bid="([^"]+)"')
 def check_files(book: Book) -> list[Diagnostic]:
     """Images and links of every chapter, checked against the book's other files and chapters."""
     ids = {chapter.path.name: chapter_ids(chapter) for chapter in book.chapters}
+    titles = {chapter.path.name: chapter.title for chapter in book.chapters}
     problems: list[Diagnostic] = []
     for chapter in book.chapters:
         problems += check_images(book.root, chapter)
-        problems += check_links(chapter, ids)
+        problems += check_links(chapter, ids, titles)
     return problems
 
 
@@ -58,8 +60,11 @@ def check_images(root: Path, chapter: Chapter) -> list[Diagnostic]:
     return problems
 
 
-def check_links(chapter: Chapter, ids: Mapping[str, set[str]]) -> list[Diagnostic]:
-    """Links to chapter files of the book and to their headings and anchors."""
+def check_links(chapter: Chapter, ids: Mapping[str, set[str]],
+                titles: Mapping[str, str] | None = None) -> list[Diagnostic]:
+    """Links to chapter files of the book and to their headings and anchors; ``titles`` gives
+    each chapter's title, so that a link naming a title is sent to its chapter."""
+    titles = titles or {}
     problems: list[Diagnostic] = []
     text = chapter.source
     shown = display_path(chapter.path)
@@ -79,12 +84,25 @@ def check_links(chapter: Chapter, ids: Mapping[str, set[str]]) -> list[Diagnosti
                                     f"link to {kind} '{parts.path}' does not resolve: no such chapter in the book"))
             continue
         if parts.fragment and parts.fragment not in ids.get(name, set()):
-            known = sorted(ids.get(name, set()))
-            hint = f"; anchors there: {', '.join(known[:6])}" if known else ""
             problems.append(warning(shown, line, col, "link-unresolved",
                                     f"link '{target}' does not resolve: no heading or anchor "
-                                    f"'#{parts.fragment}' in {name}{hint}"))
+                                    f"'#{parts.fragment}' in {name}"
+                                    + suggest_anchor(parts.path, parts.fragment, ids.get(name, set()),
+                                                     titles.get(name, ""))))
     return problems
+
+
+def suggest_anchor(path: str, fragment: str, known: set[str], title: str) -> str:
+    """The link the author may have meant, written as it must be written (the file as they wrote
+    it, the anchor as the book has it): the closest anchor of that chapter, or the chapter itself
+    when the fragment names its title (a title has no anchor of its own); else the anchors there."""
+    choices = {f"{path}#{anchor}": anchor for anchor in sorted(known)}
+    if path and title:
+        choices.setdefault(path, slugify(title, max_words=16))
+    best = difflib.get_close_matches(fragment, list(choices.values()), n=1, cutoff=0.6)
+    if best:
+        return f" (did you mean '{next(link for link, anchor in choices.items() if anchor == best[0])}'?)"
+    return f"; anchors there: {', '.join('#' + anchor for anchor in sorted(known)[:6])}" if known else ""
 
 
 def chapter_ids(chapter: Chapter) -> set[str]:

@@ -42,7 +42,8 @@ from publish.paths import styles_dir
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
 MANUSCRIPT = ROOT / "manuscript"
-BOOKS = {"default": MANUSCRIPT, "features": DATA / "epub-features", "chapter-notes": DATA / "epub-chapter-notes"}
+BOOKS = {"default": MANUSCRIPT, "features": DATA / "epub-features", "chapter-notes": DATA / "epub-chapter-notes",
+         "undated-german": DATA / "labels-de"}
 NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops",
       "opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "ncx": "http://www.daisy.org/z3986/2005/ncx/", "c": "urn:oasis:names:tc:opendocument:xmlns:container"}
@@ -234,7 +235,7 @@ def test_default_book_rebuilds_byte_identical(epubs: dict[str, Epub], tmp_path: 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["features", "chapter-notes", *STORE_BUILDS])
+@pytest.mark.parametrize("name", ["features", "chapter-notes", "undated-german", *STORE_BUILDS])
 def test_epubcheck_test_books_have_no_errors_or_warnings(epubcheck_messages: dict[str, list[str]], name: str) -> None:
     assert epubcheck_messages[name] == []
 
@@ -883,16 +884,14 @@ def test_apple_gets_its_display_options_and_nothing_else_changes(epubs: dict[str
 
 def test_each_store_has_its_own_file_name(tmp_path: Path) -> None:
     book = copy_book(DATA / "epub-chapter-notes", tmp_path)
-    here = Path.cwd()
-    os.chdir(tmp_path)
-    try:
-        for store in ("generic", "kobo", "apple"):
-            assert main(["epub", "--book", str(book), "--store", store, "--no-cache"]) == 0
-    finally:
-        os.chdir(here)
-    assert sorted(path.name for path in (tmp_path / "build").iterdir()) == [
+    for store in ("generic", "kobo", "apple"):
+        assert main(["epub", "--book", str(book), "--store", store, "--no-cache"]) == 0
+    assert sorted(path.name for path in (book / "build").iterdir()) == [
         "notes-after-each-chapter.apple.epub", "notes-after-each-chapter.epub",
         "notes-after-each-chapter.kepub.epub"]
+    # publish clean knows every store's file
+    assert main(["clean", "--book", str(book)]) == 0
+    assert not (book / "build").exists()
 
 
 def test_metadata_ebooklib_cannot_write_stops_the_build(tmp_path: Path) -> None:

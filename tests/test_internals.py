@@ -2,9 +2,10 @@
 
 Each reliance lives in one adapter module, whose check names the assumption when a new release
 breaks it: Python-Markdown's footnotes (``markdown_notes``), WeasyPrint's boxes, fonts, content
-streams and footnotes (``pdf.weasyprint_*``), pypdf's object table (``pdf.pypdf_objects``), and the
-metrics of DejaVu Sans that the proof's margin labels are stacked by (``proof.pdf``). These run in
-the fast tier: an upgrade that breaks one fails here first, by name.
+streams, footnotes and line breaking under a tight word spacing (``pdf.weasyprint_*``), pypdf's
+object table (``pdf.pypdf_objects``), and the metrics of DejaVu Sans that the proof's margin
+labels are stacked by (``proof.pdf``). These run in the fast tier: an upgrade that breaks one
+fails here first, by name.
 """
 
 from __future__ import annotations
@@ -100,6 +101,14 @@ def test_weasyprint_footnotes() -> None:
     check_footnote_internals()
 
 
+def test_weasyprint_spacing() -> None:
+    from publish.pdf.weasyprint_spacing import check_spacing_internals, install
+
+    check_spacing_internals()
+    install()
+    check_spacing_internals()  # the wrapper keeps what it wraps in sight
+
+
 def test_pypdf() -> None:
     check_pypdf_internals()
 
@@ -133,8 +142,9 @@ def test_each_check_names_its_assumption_when_it_breaks(document: Any, monkeypat
 
     from pypdf import PdfReader, PdfWriter
     from weasyprint.layout import block
+    from weasyprint.text import line_break
 
-    from publish.pdf import weasyprint_footnotes
+    from publish.pdf import weasyprint_footnotes, weasyprint_spacing
     from publish.pdf.weasyprint_boxes import check_box_internals
     from publish.pdf.weasyprint_fonts import check_font_internals
     from publish.pdf.weasyprint_streams import check_stream_form
@@ -159,6 +169,31 @@ def test_each_check_names_its_assumption_when_it_breaks(document: Any, monkeypat
     monkeypatch.setattr(block, "_linebox_layout", renamed)
     with pytest.raises(RuntimeError, match="_linebox_layout takes"):
         weasyprint_footnotes.check_footnote_internals()
+
+    def layout_with(text: Any, style: Any, context: Any, width: Any) -> None: ...
+
+    monkeypatch.setattr(line_break, "create_layout", layout_with)
+    with pytest.raises(RuntimeError, match="create_layout takes"):
+        weasyprint_spacing.check_spacing_internals()
     monkeypatch.setattr("publish.markdown_notes._Notes.setFootnote", lambda self, id, text: None)
     with pytest.raises(RuntimeError, match="setFootnote"):
         check_markdown_internals()
+
+
+def test_weasyprint_lines(document: Any) -> None:
+    from publish.pdf.weasyprint_boxes import check_line_internals
+
+    check_line_internals(document.pages[0])
+
+
+def test_the_face_space_the_loose_measure_assumes() -> None:
+    from fontTools.ttLib import TTFont
+
+    from publish.pdf.lines import SPACE_EM
+
+    # The text faces; the bold ones (0.237 em) set no running text in the book's styles.
+    for path in (styles_dir() / "fonts" / "EBGaramond-Regular.ttf", styles_dir() / "fonts" / "EBGaramond-Italic.ttf"):
+        font = TTFont(path)
+        cmap = font.getBestCmap()
+        for char in (0x20, 0xA0):
+            assert font["hmtx"][cmap[char]][0] / font["head"].unitsPerEm == SPACE_EM, path.name

@@ -18,7 +18,7 @@ from pypdf.generic import ArrayObject, DictionaryObject
 from reading import read_page
 
 from publish.build import build_pdf
-from publish.diagnostics import Diagnostic, PublishError
+from publish.diagnostics import Diagnostic, PublishError, Severity, display_path
 from publish.manuscript import load_book
 from publish.model import Book
 from publish.pdf import jobs
@@ -240,9 +240,27 @@ def test_all_fonts_are_embedded_and_subset(default_book: Built) -> None:
 
 
 @needs_manuscript
-def test_layout_report_is_empty(default_book: Built) -> None:
-    typesetting = [d.format() for d in default_book.diagnostics if d.code.startswith(("layout-", "pdf-"))]
-    assert typesetting == []
+def test_layout_report_finds_nothing_to_fix(default_book: Built) -> None:
+    """No warning or error: what the report holds is what the fitting did, a note per chapter it
+    fitted, at the chapter's first line, in a typesetter's words."""
+    typesetting = [d for d in default_book.diagnostics if d.code.startswith(("layout-", "pdf-"))]
+    assert [d.format() for d in typesetting if d.severity is not Severity.NOTE] == []
+    assert {d.code for d in typesetting} == {"layout-fitted"}
+    fitted = [d for d in typesetting if d.code == "layout-fitted"]
+    chapters = {display_path(chapter.path): chapter for chapter in default_book.book.chapters}
+    assert len(fitted) == len({d.path for d in fitted}), "one note for each chapter fitted"
+    for note in fitted:
+        page, done = re.fullmatch(r"page (\d+): fitted: (.+)", note.message).groups()  # type: ignore[union-attr]
+        chapter = chapters.get(note.path)
+        if chapter is None:  # the Notes
+            assert "Notes" in default_book.text(default_book.page_of(page))
+        else:
+            title = next(n for n, line in enumerate(chapter.source.split("\n"), 1) if line.startswith("# "))
+            assert note.line == title
+            assert "Chapter " + str(chapter.number) in default_book.text(default_book.page_of(page))
+        for step in done.split("; "):
+            assert re.fullmatch(r"word spaces (tightened|loosened) by 0\.0[1-3] em|kept whole: “\w+”(, “\w+”)*"
+                                r"|\d+ paragraphs? set tighter to mend loose lines", step), step
 
 
 @needs_manuscript

@@ -98,7 +98,7 @@ def package_epub(book: Book, pages: Pages, media: Media, access: Access, page_li
 
     ebook.toc = _toc(pages.toc, itertools.count(1))
     ebook.guide = [{"type": epub_type, "href": href, "title": label} for epub_type, href, label in pages.landmarks]
-    modified = modified_time(config.date)
+    modified = modified_time(config.stamp_date)
     options = {
         "mtime": modified,
         # The landmarks come from ebook.guide. ebooklib would also write them into an EPUB 2 OPF
@@ -111,7 +111,7 @@ def package_epub(book: Book, pages: Pages, media: Media, access: Access, page_li
         "play_order": {"enabled": True, "start_from": 1},
         "spine_direction": True, "package_direction": True,
     }
-    entries = [(name, _finish_nav(data, page_list, pages.labels.pages) if name.endswith("/nav.xhtml") else data)
+    entries = [(name, _finish_nav(data, page_list, pages.labels.page_list) if name.endswith("/nav.xhtml") else data)
                for name, data in write_package(ebook, options, toml)]
     nav = next(etree.fromstring(data, _PARSER) for name, data in entries if name.endswith("/nav.xhtml"))
     characters = characters_by_face([*(page.root for page in pages.pages), nav], fonts.faces)

@@ -21,11 +21,11 @@ from publish.diagnostics import Diagnostic, PublishError, display_path, error
 from publish.epub.media import Media, font_licence
 from publish.epub.metadata import CONFORMANCE, REPORT_PAGE, Access
 from publish.epub.xhtml import XHTML, Source, add_epub_types, conform, land_links, parse_page
-from publish.imprint import TYPEFACE, imprint_lines
-from publish.labels import Labels, labels_for
+from publish.imprint import imprint_lines
+from publish.labels import Labels
 from publish.model import Book, Chapter, Heading, Note
+from publish.paths import DESIGNERS, TYPEFACE
 
-DESIGNERS = "Georg Duffner and Octavio Pardo"
 NOTES_FILE = "notes.xhtml"
 ACCESSIBILITY_TITLE = "Accessibility"
 """The report page is in English, as its summary is, whatever the book's language."""
@@ -81,7 +81,7 @@ def render_pages(book: Book, media: Media, access: Access) -> Pages:
                      "file with '# Title'") for c in book.chapters if not c.title.strip()]
     if missing:
         raise PublishError(missing)
-    labels = labels_for(book.config.language)
+    labels = book.config.labels
     rtl = book.config.language.split("-")[0].lower() in RTL_LANGUAGES
     book_notes = book.config.notes == "book" and bool(book.notes)
     problems: list[Diagnostic] = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from lxml import etree
 
@@ -28,7 +29,7 @@ class Store:
     display_options: bool = False
 
 
-STORES: Mapping[str, Store] = {
+STORES: Mapping[str, Store] = MappingProxyType({
     "generic": Store("generic", ".epub"),
     # Kobo: a KEPUB is an EPUB whose name ends ".kepub.epub" and whose text is cut into
     # sentences, each in <span class="koboSpan" id="kobo.B.S"> (B: the block, S: the sentence in
@@ -40,7 +41,7 @@ STORES: Mapping[str, Store] = {
     # "specified-fonts" set to true, or it sets the text in its own default face (Apple Books
     # Asset Guide, "Embedded fonts").
     "apple": Store("apple", ".apple.epub", display_options=True),
-}
+})
 DISPLAY_OPTIONS = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n'
     b'<display_options>\n'

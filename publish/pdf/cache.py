@@ -23,6 +23,7 @@ from urllib.request import url2pathname
 
 from publish.cache import Cache
 from publish.diagnostics import Diagnostic, Severity
+from publish.pdf.adjustments import fit_from_json, fit_to_json
 from publish.pdf.parts import FontUse, LayoutProblem, LinkSpot, PartJob, PartLayout, PlacedImage
 from publish.printed import Line
 
@@ -31,8 +32,10 @@ _REFERENCE = re.compile(r'\b(?:src|href)="([^"#][^"]*)"')
 
 
 def layout_key(cache: Cache, job: PartJob, styles_digest: str) -> str:
+    # A fit's words are a set: written sorted, so that its key is the same in every process.
+    given = "" if job.given is None else json.dumps(fit_to_json(job.given))
     return cache.key(KIND, styles_digest, job.name, job.html, job.page_css, job.base_url,
-                     "\0".join(str(root) for root in job.roots), repr(job.source), str(job.inspect),
+                     "\0".join(str(root) for root in job.roots), repr(job.source), str(job.inspect), job.fit, given,
                      "\0".join(sorted(job.bundled_fonts)), referenced_files(job))
 
 
@@ -88,8 +91,9 @@ def layout_to_json(layout: PartLayout) -> dict[str, Any]:
                          "to_unicode": [[k, v] for k, v in use.to_unicode.items()],
                          "digest": use.digest, "data": base64.b64encode(use.data).decode("ascii")}
                   for name, use in layout.fonts.items()},
-        "problems": [[p.page, p.path, p.line, p.code, p.message] for p in layout.problems],
+        "problems": [[p.page, p.path, p.line, p.code, p.message, p.note] for p in layout.problems],
         "diagnostics": [[d.path, d.line, d.col, d.severity.value, d.code, d.message] for d in layout.diagnostics],
+        "fit": fit_to_json(layout.fit),
         "images": [[i.page, list(i.rect), i.src, i.art] for i in layout.images],
         "lines": [[line.page, line.owner, line.text, line.flow] for line in layout.lines],
     }
@@ -110,10 +114,11 @@ def layout_from_json(data: dict[str, Any], pdf: bytes) -> PartLayout:
                              to_unicode={int(k): str(v) for k, v in use["to_unicode"]},
                              digest=use["digest"], data=base64.b64decode(use["data"]))
                for name, use in data["fonts"].items()},
-        problems=tuple(LayoutProblem(int(page), path, int(line), code, message)
-                       for page, path, line, code, message in data["problems"]),
+        problems=tuple(LayoutProblem(int(page), path, int(line), code, message, bool(note))
+                       for page, path, line, code, message, note in data["problems"]),
         diagnostics=tuple(Diagnostic(path, int(line), int(col), Severity(severity), code, message)
                           for path, line, col, severity, code, message in data["diagnostics"]),
+        fit=fit_from_json(data["fit"]),
         images=tuple(PlacedImage(int(page), (float(r[0]), float(r[1]), float(r[2]), float(r[3])), str(src), bool(art))
                      for page, r, src, art in data["images"]),
         lines=tuple(Line(int(page), str(owner), str(text), bool(flow)) for page, owner, text, flow in data["lines"]),

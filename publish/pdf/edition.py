@@ -30,7 +30,8 @@ from publish import __version__
 from publish.cache import Cache
 from publish.config import CONFIG_NAME, GUTTER_AUTO
 from publish.diagnostics import Diagnostic, PublishError, Severity, display_path, error, warning
-from publish.imprint import long_date
+from publish.diagnostics import note as note_diagnostic
+from publish.labels import ENGLISH, format_date
 from publish.model import Book, Chapter, Heading
 from publish.output import atomic_path
 from publish.paths import styles_dir
@@ -67,6 +68,7 @@ from publish.pdf.pages import (
     locator_digits,
     note_locators,
     notes_heads,
+    part_pads,
     part_pages,
     part_stamps,
     plan_pages,
@@ -167,7 +169,7 @@ def make_pdf(book: Book, *, variant: str = "digital", printer: Printer | None = 
     sprites = plan_sprites(all_stamps, SHEET_LINES)
     sheets_wait = run.start([sheet_job(book, n, cells, settings) for n, cells in enumerate(sprites.sheets)])
     # The parts' pages go into the joined PDF meanwhile: this process would only wait.
-    begun = begin_join(parts, settings.font_files, cached_subset(cache), laid.read)
+    begun = begin_join(parts, settings.font_files, cached_subset(cache), laid.read, laid.pads)
     sheets = sheets_wait()
     LOGGER.info("Step 4 - layout report")
     diagnostics = _report(book, parts, plan)
@@ -199,6 +201,8 @@ class _Laid:
     numbers: Numbers
     plan: PagePlan
     read: dict[int, ReadPart]
+    pads: list[bool]
+    """Per part: padded to an even page count (``pages.part_pads``)."""
 
     @property
     def parts(self) -> list[PartLayout]:
@@ -213,13 +217,26 @@ def _lay_out(book: Book, settings: Settings, run: LayoutRun, digits: int) -> _La
     read: dict[int, ReadPart] = {}
     laid = run.run(text_jobs(book, settings, digits), lambda index, layout: read.__setitem__(index, read_part(layout)))
     front, chapters, back = laid[0], laid[1 : len(book.chapters) + 1], laid[len(book.chapters) + 1 :]
+    pads = part_pads(len(chapters), book.config.openers, bool(back))
+    if book.config.openers == "any":
+        # A chapter that opens on a left-hand page is laid out again so (mirrored margins, the
+        # heads swapped), with the adjustments its fitting found: its lines and page count are
+        # the same, so no opening moves, and it is laid out once more, not fitted again.
+        openings = body_starts([part.page_count for part in chapters], pads)
+        versos = [index for index, folio in enumerate(openings) if folio % 2 == 0]
+        again = run.run([chapter_job(book, book.chapters[index], settings, verso=True, given=chapters[index].fit)
+                         for index in versos])
+        for index, part in zip(versos, again, strict=True):
+            chapters[index] = part
+            read.pop(index + 1, None)
     LOGGER.info("Step 2 - resolving page numbers")
-    numbers = _number_pages(chapters)
+    numbers = _number_pages(chapters, pads)
     if back and len(max(numbers.references.values(), key=len, default="")) > digits:
         # Rare: the estimate of the book's length fell short of a page number's digits.
         back = run.run([notes_job(book, len(max(numbers.references.values(), key=len)), settings)])
-    plan = plan_pages([part_pages(part) for part in [front, *chapters, *back]])
-    return _Laid(front, chapters, back, numbers, plan, read)
+    all_pads = [True, *pads, *(True for _ in back)]
+    plan = plan_pages([part_pages(part, pad) for part, pad in zip([front, *chapters, *back], all_pads, strict=True)])
+    return _Laid(front, chapters, back, numbers, plan, read, all_pads)
 
 
 def text_jobs(book: Book, settings: Settings, digits: int) -> list[PartJob]:
@@ -250,11 +267,12 @@ def _slug_lines(book: Book, stamps: list[Stamp], plan: PagePlan, printer: Printe
     """Each page's slug line (book, page, date) below the trim, where the printer's marks are."""
     x_in, y_in = slug_place(printer, book.config.trim[1])
     title = book_short_title(book.config.title)
-    date = long_date(book.config.date)
+    # A mark for the press, in the printer's words; an undated book's slug line has no date.
+    date = format_date(book.config.date, ENGLISH)
     placed = []
     for index, stamp in enumerate(stamps):
         margin = scale.inside_in if index % 2 == 0 else scale.outside_in
-        text = f"{title} · page {plan.folio(index)} ({index + 1} of {plan.total}) · {date}"
+        text = f"{title} · page {plan.folio(index)} ({index + 1} of {plan.total})" + (f" · {date}" if date else "")
         slug = Locator(round((x_in - margin) * 96, 3), round((y_in - scale.top_in) * 96, 3), text, "slug")
         placed.append(replace(stamp, locators=(*stamp.locators, slug)))
     return placed
@@ -278,9 +296,9 @@ def _preflight(book: Book, printer: Printer, parts: Sequence[PartLayout], plan: 
     return preflight(book.root, config_text, printer, found, joined.data)
 
 
-def _number_pages(chapters: Sequence[PartLayout]) -> Numbers:
-    pages = [part_pages(part) for part in chapters]
-    openings = body_starts([part.page_count for part in chapters])
+def _number_pages(chapters: Sequence[PartLayout], pads: Sequence[bool]) -> Numbers:
+    pages = [part_pages(part, pad) for part, pad in zip(chapters, pads, strict=True)]
+    openings = body_starts([part.page_count for part in chapters], pads)
     first = {part.name: folio for part, folio in zip(chapters, openings, strict=True)}
     return Numbers(
         openings=first,
@@ -295,7 +313,7 @@ def _notes_stamps(book: Book, notes: PartLayout, numbers: Numbers, scale: TypeSc
     note_pages = {note.number: int(numbers.references[note.ref_ids[0]]) for note in book.notes
                   if note.ref_ids and note.ref_ids[0] in numbers.references}
     pages = part_pages(notes)
-    stamps = part_stamps(pages, numbers.notes_folio, notes_heads(pages.ids, note_pages))
+    stamps = part_stamps(pages, numbers.notes_folio, notes_heads(pages.ids, note_pages, book.config.labels))
     locators = note_locators(book, notes, numbers.references, scale)
     return [replace(stamp, locators=locators.get(page, ())) for page, stamp in enumerate(stamps)]
 
@@ -344,21 +362,22 @@ def contents_entries(book: Book, with_notes: bool) -> list[ContentsEntry]:
         entries += [ContentsEntry("section", "", heading.text, heading.id, "0")
                     for heading in chapter.headings if heading.section]
     if with_notes:
-        entries.append(ContentsEntry("back toc-back", "", "Notes", "notes", "0"))
+        entries.append(ContentsEntry("back toc-back", "", book.config.labels.notes, "notes", "0"))
     return entries
 
 
 def _outline(book: Book, parts: Sequence[PartLayout], plan: PagePlan) -> list[OutlineEntry]:
     front = parts[0]
+    labels = book.config.labels
     entries = [OutlineEntry(title, front.anchors[anchor][0])
-               for anchor, title in (("title-page", "Title Page"), ("copyright", "Copyright"),
-                                     ("contents", "Contents")) if anchor in front.anchors]
+               for anchor, title in (("title-page", labels.title_page), ("copyright", labels.copyright),
+                                     ("contents", labels.contents)) if anchor in front.anchors]
     for chapter, part in zip(book.chapters, parts[1:], strict=False):
         start = plan.starts[chapter.id]
         entries.append(OutlineEntry(f"{chapter.number}. {chapter.title}", start,
                                     _outline_headings(chapter.headings, part, start)))
     if "notes" in plan.starts:
-        entries.append(OutlineEntry("Notes", plan.starts["notes"]))
+        entries.append(OutlineEntry(labels.notes, plan.starts["notes"]))
     return entries
 
 
@@ -387,7 +406,7 @@ def _metadata(book: Book) -> Metadata:
     config = book.config
     return Metadata(
         title=config.title + (f": {config.subtitle}" if config.subtitle else ""), author=config.author,
-        subject=config.description, language=config.language, date=config.date,
+        subject=config.description, language=config.language, date=config.stamp_date,
         identifier=config.identifier,
         producer=f"publish {__version__} (WeasyPrint {version('weasyprint')}, pypdf {version('pypdf')})",
     )
@@ -399,8 +418,9 @@ def _report(book: Book, parts: Sequence[PartLayout], plan: PagePlan) -> list[Dia
     for part in parts:
         start = plan.starts[part.name]
         for problem in part.problems:
-            found.append(warning(problem.path, problem.line, 0, problem.code,
-                                 f"page {plan.folio(start + problem.page)}: {problem.message}"))
+            report = note_diagnostic if problem.note else warning
+            found.append(report(problem.path, problem.line, 0, problem.code,
+                                f"page {plan.folio(start + problem.page)}: {problem.message}"))
     anchors = {name for part in parts for name in part.anchors}
     chapters = {chapter.id: chapter for chapter in book.chapters}
     for part in parts:

@@ -21,10 +21,16 @@ from publish import typography
 from publish.assemble import template_environment
 from publish.config import BookConfig
 from publish.imprint import imprint_lines, typeface_line
+from publish.labels import ENGLISH, Labels
 from publish.model import Book, Chapter, Note
+from publish.pdf.hyphenation import hyphenation_language, keep_last_words, protect_compounds
 from publish.pdf.printers import PRINTERS
 from publish.render import inner_xml
 
+WORD_SPACE_EM = -0.03
+"""The book's word spacing, added to the face's 0.2 em space (0.17 em): justified lines stretch
+less from a slightly tighter space, as a typesetter sets a book face (the default book's loose
+lines: benchmarks/typesetting.py). ``pdf.fit`` moves it, within bounds, chapter by chapter."""
 ART_OVERHANG_IN = max(printer.bleed_in for printer in PRINTERS.values())
 """How far a full-page picture (``{.bleed}``) reaches past the trim on every side: the widest
 bleed any printer asks for. Pages are laid out at the trim for every edition; the join shows
@@ -130,6 +136,7 @@ def page_css(config: BookConfig, scale: TypeScale) -> str:
         f"@page :left {{ margin-left: {scale.outside_in}in; margin-right: {scale.inside_in}in; }}\n"
         f"@page :right {{ margin-left: {scale.inside_in}in; margin-right: {scale.outside_in}in; }}\n"
         f"html {{ font-size: {scale.size_pt}pt; line-height: {scale.leading_pt}pt; }}\n"
+        f"body {{ word-spacing: {WORD_SPACE_EM}em; }}\n"
         # A sprite sheet sets folios and heads as its lines, at the size of the margin boxes.
         f".sprite-folio, .sprite-head {{ font-size: {head_size}pt; }}\n"
         # The title and copyright pages fill the text block: the imprint stands at its foot.
@@ -169,9 +176,10 @@ def front_html(book: Book, entries: Sequence[ContentsEntry]) -> str:
     config = book.config
     book_title, subtitle = title_parts(config.title, config.subtitle)
     return template_environment().get_template("print/front.html").render(
-        language=config.language, title=config.title, short_title=book_short_title(config.title),
+        language=hyphenation_language(config.language), title=config.title, short_title=book_short_title(config.title),
         book_title=book_title, subtitle=subtitle, author=config.author,
-        publisher=config.publisher, imprint=imprint_lines(config), typeface=typeface_line(), entries=entries,
+        publisher=config.publisher, imprint=imprint_lines(config), typeface=typeface_line(config),
+        entries=entries, labels=config.labels,
     )
 
 
@@ -191,12 +199,13 @@ def chapter_html(book: Book, chapter: Chapter) -> str:
             # Notes nothing cites (a warning) still print, at the foot of the chapter's last page.
             body += _footnotes_inline("<p class=\"uncited-notes\"></p>", by_number, done, uncited=left)
     elif placement == "chapter":
-        notes = [{"number": note.number, "html": label_note(note)} for note in chapter.notes]
+        notes = [{"number": note.number, "html": label_note(note, labels=book.config.labels)}
+                 for note in chapter.notes]
     return template_environment().get_template("print/chapter.html").render(
-        language=book.config.language, title=chapter.title, chapter_id=chapter.id,
+        language=hyphenation_language(book.config.language), title=chapter.title, chapter_id=chapter.id,
         number=chapter.number, verso=book_short_title(book.config.title), recto=short_title(chapter.title),
         title_html=Markup(print_markup(title_html)), body_html=Markup(print_markup(widen_lists(body))), notes=notes,
-        number_css=note_number_css(book),
+        number_css=note_number_css(book), labels=book.config.labels,
     )
 
 
@@ -206,11 +215,14 @@ def notes_html(book: Book, digits: int) -> str:
     for chapter in book.chapters:
         if not chapter.notes:
             continue
-        notes = [{"number": note.number, "html": label_note(note, digits)} for note in chapter.notes]
+        notes = [{"number": note.number, "html": label_note(note, digits, book.config.labels)}
+                 for note in chapter.notes]
         groups.append({"chapter_id": chapter.id, "number": chapter.number,
                        "title": chapter.title, "notes": notes})
+    labels = book.config.labels
     return template_environment().get_template("print/notes.html").render(
-        language=book.config.language, title="Notes", groups=groups, number_css=note_number_css(book))
+        language=hyphenation_language(book.config.language), title=labels.notes, groups=groups,
+        number_css=note_number_css(book), labels=labels)
 
 
 DIGIT_EM = 0.48
@@ -250,10 +262,10 @@ def widen_lists(fragment: str) -> str:
 def sheet_html(book: Book, stamps: Sequence[Stamp], blocks: Sequence[tuple[str, Sequence[str]]]) -> str:
     """Stamp pages (one per stamp), then a sprite sheet: one block of lines per kind of stamp."""
     return template_environment().get_template("print/sheet.html").render(
-        language=book.config.language, title="Stamps", stamps=stamps, blocks=blocks)
+        language=hyphenation_language(book.config.language), title="Stamps", stamps=stamps, blocks=blocks)
 
 
-def label_note(note: Note, digits: int = 0) -> Markup:
+def label_note(note: Note, digits: int = 0, labels: Labels | None = None) -> Markup:
     """The note's text with its number and "p. N" (linked back to the reference) run into it; with
     no ``digits``, no "p. N" (notes that end their chapter), and the number links back.
 
@@ -267,8 +279,10 @@ def label_note(note: Note, digits: int = 0) -> Markup:
     if ref and not digits:
         label = f'<a class="note-number" href="#{ref}">{note.number}.</a>'
     elif ref:
-        label += (f'<a class="note-page" id="{locator_id(note.number)}" href="#{ref}">'
-                  f'<span class="locator-room">{locator_room(len(note.ref_ids), digits)}</span></a> ')
+        # The number and its "p. N" are one label, never parted by a line break.
+        label = (f'<span class="note-label">{label}<a class="note-page" id="{locator_id(note.number)}" '
+                 f'href="#{ref}"><span class="locator-room">{locator_room(len(note.ref_ids), digits, labels)}'
+                 '</span></a></span> ')
     content = print_markup(note.html).strip()
     if content.startswith("<p>"):
         return Markup(f"<p>{label}{content[3:]}")
@@ -283,15 +297,17 @@ def contents_page_id(target: str) -> str:
     return f"toc-page-{target}"
 
 
-def locator_room(references: int, digits: int) -> str:
+def locator_room(references: int, digits: int, labels: Labels | None = None) -> str:
     """The widest "p. N" of a note with ``references`` references, in pages of ``digits`` digits."""
-    return ("pp. " if references > 1 else "p. ") + ", ".join(["0" * digits] * references)
+    return locator_text(["0" * digits] * references, labels, distinct=False)
 
 
-def locator_text(pages: Sequence[str]) -> str:
-    """``p. 84``, or ``pp. 84, 86`` for a note referred to from several pages."""
-    shown = list(dict.fromkeys(pages))
-    return ("pp. " if len(shown) > 1 else "p. ") + ", ".join(shown)
+def locator_text(pages: Sequence[str], labels: Labels | None = None, *, distinct: bool = True) -> str:
+    """``p. 84``, or ``pp. 84, 86`` for a note referred to from several pages (in the labels'
+    language: ``S. 84``, ``с. 84``)."""
+    shown = list(dict.fromkeys(pages)) if distinct else list(pages)
+    labels = labels or ENGLISH
+    return (labels.pages if len(shown) > 1 else labels.page) + " " + ", ".join(shown)
 
 
 def print_markup(fragment: str) -> str:
@@ -315,7 +331,8 @@ def print_markup(fragment: str) -> str:
     fragment = _BARE_URL_LINK.sub(_mark_url, fragment)
     fragment = _SCHEMELESS_URL.sub(
         lambda m: '<span class="url">' + "<wbr/>".join(typography.url_break_points(m.group())) + "</span>", fragment)
-    return _URL_LINK.sub(fix_url, fragment).replace("<wbr/>", ZWSP).replace("<wbr></wbr>", ZWSP)
+    fragment = _URL_LINK.sub(fix_url, fragment).replace("<wbr/>", ZWSP).replace("<wbr></wbr>", ZWSP)
+    return keep_last_words(protect_compounds(fragment))
 
 
 def _mark_url(match: re.Match[str]) -> str:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from publish.diagnostics import display_path
 from publish.model import Book, Chapter
 from publish.paths import styles_dir
+from publish.pdf.adjustments import Fit
 from publish.pdf.engine import STYLESHEET
 from publish.pdf.html import (
     ContentsEntry,
@@ -64,21 +65,33 @@ def print_settings(book: Book, inside_in: float | None = None) -> Settings:
     )
 
 
-def part_job(name: str, html: str, settings: Settings, source: SourceMap, *, inspect: bool = True) -> PartJob:
+def part_job(name: str, html: str, settings: Settings, source: SourceMap, *, inspect: bool = True,
+             fit: str = "") -> PartJob:
     return PartJob(
         name=name, html=html, stylesheet=settings.stylesheet, page_css=settings.page_css,
         base_url=settings.base_url, roots=settings.roots, source=source, inspect=inspect,
-        bundled_fonts=frozenset(settings.font_files),
+        bundled_fonts=frozenset(settings.font_files), fit=fit,
     )
 
 
-def chapter_job(book: Book, chapter: Chapter, settings: Settings) -> PartJob:
+def chapter_job(book: Book, chapter: Chapter, settings: Settings, *, verso: bool = False,
+                given: Fit | None = None) -> PartJob:
+    """A chapter's job; ``verso``: laid out opening on a left-hand page (``openers = "any"``),
+    which mirrors the margins and swaps the running heads but moves no line (both text blocks
+    have the same width); ``given``: with the adjustments a layout of the same chapter found
+    (``PartLayout.fit``), once, instead of fitting it anew."""
     shown = display_path(chapter.path)
     places = {heading.id: (shown, heading.line) for heading in chapter.headings}
     places |= {note.id: (shown, note.line) for note in chapter.notes}
     title_line = next((n for n, line in enumerate(chapter.source.split("\n"), 1) if line.startswith("#")), 1)
     places[f"{chapter.id}-title"] = (shown, title_line)
-    return part_job(chapter.id, chapter_html(book, chapter), settings, SourceMap(shown, chapter.source, places))
+    job = replace(part_job(chapter.id, chapter_html(book, chapter), settings, SourceMap(shown, chapter.source, places),
+                           fit="chapter"), given=given)
+    return replace(job, page_css=job.page_css + VERSO_OPENING) if verso else job
+
+
+VERSO_OPENING = "html { break-before: left; }\n"
+"""CSS Paged Media: a forced left break on the root makes the document's first page a left one."""
 
 
 def sheet_job(book: Book, number: int, cells: Sequence[Cell], settings: Settings) -> PartJob:
@@ -98,4 +111,4 @@ def notes_job(book: Book, digits: int, settings: Settings) -> PartJob:
         places[f"notes-{chapter.id}"] = (shown, 1)
         places |= {note.id: (shown, note.line) for note in chapter.notes}
     source = SourceMap(display_path(book.root), "", places)
-    return part_job("notes", notes_html(book, digits), settings, source)
+    return part_job("notes", notes_html(book, digits), settings, source, fit="lines")

@@ -169,7 +169,7 @@ def _resolve(obj: object, seen: set[int]) -> None:
 
 def begin_join(parts: Sequence[PartLayout], font_files: Mapping[str, bytes],
                subset: Callable[[bytes, set[int]], bytes] = subset_glyphs,
-               read: Mapping[int, ReadPart] | None = None) -> Begun:
+               read: Mapping[int, ReadPart] | None = None, pads: Sequence[bool] | None = None) -> Begun:
     """The first half of the join, which needs only the parts (``read`` holds those already read,
     by index): ``publish pdf`` does it while the stamps are being laid out."""
     writer = PdfWriter()
@@ -185,7 +185,7 @@ def begin_join(parts: Sequence[PartLayout], font_files: Mapping[str, bytes],
             ref = added.raw_get("/Contents") if "/Contents" in added else None
             if content is not None and isinstance(ref, IndirectObject):
                 replace_object(writer, ref, content)
-        if len(done.pages) % 2:
+        if len(done.pages) % 2 and (pads is None or pads[index]):
             _add_blank_page(writer)
     return Begun(parts, writer, fonts)
 
@@ -198,7 +198,9 @@ def join_parts(spec: JoinInput, begun: Begun | None = None) -> bytes:
 def join_book(spec: JoinInput, begun: Begun | None = None) -> Joined:
     """``join_parts``, with what the join found that the preflight reports."""
     if begun is None or begun.parts is not spec.parts:
-        begun = begin_join(spec.parts, spec.font_files, spec.subset)
+        ends = [spec.plan.starts[part.name] for part in spec.parts[1:]] + [spec.plan.total]
+        pads = [end - spec.plan.starts[part.name] > part.page_count for part, end in zip(spec.parts, ends, strict=True)]
+        begun = begin_join(spec.parts, spec.font_files, spec.subset, pads=pads)
     writer, fonts = begun.writer, begun.fonts
     anchors = _global_anchors(spec)
     for stamp_set in spec.stamps:

@@ -19,7 +19,7 @@ import functools
 import hashlib
 import logging
 import mimetypes
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,8 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from publish.diagnostics import Diagnostic, error, warning
+from publish.pdf.adjustments import Fit
+from publish.pdf.fit import Fitted, fit_part
 
 # WeasyPrint reports positions in CSS pixels; PDF user space is in points.
 from publish.pdf.parts import PX_TO_PT as PX_TO_PT
@@ -39,10 +41,11 @@ from publish.pdf.parts import LinkSpot as LinkSpot
 from publish.pdf.parts import PartJob as PartJob
 from publish.pdf.parts import PartLayout as PartLayout
 from publish.pdf.parts import PlacedImage
-from publish.pdf.report import inspect_pages
+from publish.pdf.report import inspect_pages, typesetting_problems
 from publish.pdf.weasyprint_boxes import boxes, is_blank, page_box
 from publish.pdf.weasyprint_fonts import HARFBUZZ_SUBSET, drawn_fonts, drop_font_files
 from publish.pdf.weasyprint_footnotes import install as keep_footnotes
+from publish.pdf.weasyprint_spacing import install as wrap_within_spacing
 from publish.pdf.weasyprint_text import read_lines
 
 
@@ -73,27 +76,56 @@ class RefusingFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no 
 
 def lay_out_parts(jobs: Sequence[PartJob]) -> list[PartLayout]:
     """Lay out parts one after another, sharing the parsed stylesheets and the loaded fonts."""
-    keep_footnotes()
+    repair_engine()
     layouts = []
     for job in jobs:
         fetcher = RefusingFetcher(job.roots)
         with _engine_warnings() as engine_messages:
-            sheets = [_stylesheet(job.stylesheet), _page_sheet(job.page_css, job.stylesheet)]
-            document = weasyprint.HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
-                stylesheets=sheets, font_config=_font_config(job.stylesheet))
+            # A chapter or the Notes is looked at once laid out, and laid out again where a line
+            # or a page needs mending (``pdf.fit``, within fixed bounds).
+            fitted = fit_job(job, fetcher) if job.fit or job.given is not None else None
+            document = fitted.document if fitted is not None else _renderer(job, fetcher)(job.html)
             # Without HarfBuzz's subsetter WeasyPrint subsets with fontTools, seconds per part:
             # then embed whole fonts (dropped by the finisher), since the join subsets once anyway.
             pdf = document.write_pdf(full_fonts=not HARFBUZZ_SUBSET, uncompressed_pdf=True,
                                      finisher=drop_font_files)
-        layouts.append(_describe(job, document, pdf, fetcher.refused, engine_messages))
+        # A message repeated by each trial layout is said once.
+        messages = list(dict.fromkeys(engine_messages))
+        layouts.append(_describe(job, document, pdf, fetcher.refused, messages, fitted))
     return layouts
+
+
+def repair_engine() -> None:
+    """WeasyPrint's two repairs, installed once in this process: footnotes a full page would lose
+    (``weasyprint_footnotes``), lines a negative word spacing would break wrongly (``weasyprint_spacing``)."""
+    keep_footnotes()
+    wrap_within_spacing()
+
+
+def fit_job(job: PartJob, fetcher: RefusingFetcher | None = None, *, mend: bool = True) -> Fitted:
+    """A part laid out and fitted (``pdf.fit``); with ``mend`` false, its first layout and what
+    is wrong with it (what benchmarks/typesetting.py compares with)."""
+    repair_engine()
+    render = _renderer(job, fetcher or RefusingFetcher(job.roots))
+    return fit_part(render, job.html, chapter=job.fit == "chapter", mend=mend, given=job.given)
+
+
+def _renderer(job: PartJob, fetcher: RefusingFetcher) -> Callable[[str], Any]:
+    """HTML → the WeasyPrint document of ``job``'s part, with the job's stylesheets and fetcher."""
+    sheets = [_stylesheet(job.stylesheet), _page_sheet(job.page_css, job.stylesheet)]
+
+    def render(html: str) -> Any:
+        return weasyprint.HTML(string=html, base_url=job.base_url, url_fetcher=fetcher).render(
+            stylesheets=sheets, font_config=_font_config(job.stylesheet))
+
+    return render
 
 
 def warm_up(stylesheet: Path) -> None:
     """What every part needs, done once before the first part arrives (and before the engine
     forks its other processes from this one): the stylesheet parsed, the four faces loaded and
     shaped once, WeasyPrint's bindings to Pango and HarfBuzz set up."""
-    keep_footnotes()
+    repair_engine()
     sample = "<p>Warm <i>up</i> <b>once <i>only</i></b> 1234567890</p>"
     document = weasyprint.HTML(string=sample).render(stylesheets=[_stylesheet(stylesheet)],
                                                      font_config=_font_config(stylesheet))
@@ -141,7 +173,8 @@ def _parsed_page_sheet(css: str, signature: Signature) -> weasyprint.CSS:
     return weasyprint.CSS(string=css, font_config=_fonts(signature))
 
 
-def _describe(job: PartJob, document: Any, pdf: bytes, refused: list[str], messages: list[str]) -> PartLayout:
+def _describe(job: PartJob, document: Any, pdf: bytes, refused: list[str], messages: list[str],
+              fitted: Fitted | None = None) -> PartLayout:
     """Everything later stages need from the laid-out document, as plain data."""
     pages = list(document.pages)
     diagnostics = _refusals(refused, job)
@@ -163,8 +196,11 @@ def _describe(job: PartJob, document: Any, pdf: bytes, refused: list[str], messa
         blank=tuple(is_blank(page) for page in pages), anchors=anchors,
         links=tuple(links), ids=tuple(_ids_on_page(page) for page in pages),
         fonts=_font_uses(document, job.bundled_fonts),
-        problems=tuple(inspect_pages(pages, job.source)) if job.inspect else (),
+        problems=(tuple(inspect_pages(pages, job.source))
+                  + (tuple(typesetting_problems(fitted, job.source)) if fitted is not None else ())
+                  if job.inspect else ()),
         diagnostics=tuple(diagnostics),
+        fit=fitted.fit if fitted is not None else Fit(),
         images=tuple(image for number, page in enumerate(pages) for image in _placed_images(number, page)),
         lines=tuple(read_lines(pages)) if job.inspect else (),
     )

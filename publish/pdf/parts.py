@@ -12,6 +12,7 @@ from functools import cached_property
 from pathlib import Path
 
 from publish.diagnostics import Diagnostic
+from publish.pdf.adjustments import Fit
 from publish.printed import Line
 
 
@@ -67,6 +68,8 @@ class LayoutProblem:
     line: int
     code: str
     message: str
+    note: bool = False
+    """What the fitting did rather than a defect: reported as a note, which ``--strict`` lets pass."""
 
 
 PX_TO_PT = 0.75
@@ -88,6 +91,13 @@ class PartJob:
     """Run the layout report (not for stamps, which are margins only)."""
     bundled_fonts: frozenset[str] = frozenset()
     """Digests of the bundled font files: those are not sent back with the part."""
+    fit: str = ""
+    """How the part is fitted after its first layout (``pdf.fit``): ``chapter`` (lines and pages),
+    ``lines`` (lines only: the Notes), or nothing."""
+    given: Fit | None = None
+    """Adjustments found by an earlier layout of the same text (``PartLayout.fit``): the part is
+    laid out once with them, not fitted anew (a chapter opening on a left-hand page, the proof's
+    twin of a chapter with its flags marked)."""
 
 
 @dataclass(frozen=True)
@@ -151,4 +161,6 @@ class PartLayout:
     lines: tuple[Line, ...] = ()
     """Every line of the author's text the part sets, with its page (``pdf.weasyprint_text``): what
     the EPUB places the printed pages by, and is compared with."""
+    fit: Fit = field(default_factory=Fit)
+    """The adjustments the part was laid out with (``pdf.fit``)."""
 
