@@ -149,13 +149,13 @@ class Built:
 
 
 def build_in(folder: Path, book: Path, *extra: str) -> Built:
-    """``publish build`` run from ``folder``, its output kept."""
+    """``publish build`` run from ``folder`` into ``folder/build``, its output kept."""
     folder.mkdir(parents=True, exist_ok=True)
     out, here = io.StringIO(), Path.cwd()
     os.chdir(folder)
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-            code = main(["build", "--book", str(book), *extra])
+            code = main(["build", "--book", str(book), "--out-dir", str(folder / "build"), *extra])
     finally:
         os.chdir(here)
     assert code == 0, out.getvalue()[-3000:]
@@ -220,7 +220,8 @@ def _marker(built: Built, label: str) -> tuple[str, str] | None:
             continue
         assert span.get(f"{{{NS['epub']}}}type") == "pagebreak" and span.get("role") == "doc-pagebreak"
         assert span.get("aria-label") == label and not len(span) and not span.text
-        before = "".join(span.xpath("preceding::text()")[-30:]).split()
+        # Enough text nodes for the whole word before: a URL holds one at each break point.
+        before = "".join(span.xpath("preceding::text()")[-400:]).split()
         after = "".join(span.xpath("following::text()"))
         for later in built.spine[position + 1: position + 3]:
             after += "".join(built.pages[later].xpath("//x:body//text()", namespaces=NS))
@@ -273,11 +274,12 @@ def test_publish_epub_follows_the_layout_an_earlier_build_stored(tmp_path: Path)
     # From another folder, without the cache: the same bytes, page list and all.
     again = build_in(tmp_path / "elsewhere", DATA / "golden-book", "--no-cache")
     assert again.epub.read_bytes() == built.epub.read_bytes() and again.pdf.read_bytes() == built.pdf.read_bytes()
-    here = Path.cwd()
+    here, out_dir = Path.cwd(), str(tmp_path / "build")
     os.chdir(tmp_path)
     try:
-        assert main(["epub", "--book", str(DATA / "golden-book"), "-o", "again.epub"]) == 0
-        assert main(["epub", "--book", str(DATA / "golden-book"), "-o", "alone.epub", "--no-cache"]) == 0
+        assert main(["epub", "--book", str(DATA / "golden-book"), "--out-dir", out_dir, "-o", "again.epub"]) == 0
+        assert main(["epub", "--book", str(DATA / "golden-book"), "--out-dir", out_dir, "-o", "alone.epub",
+                     "--no-cache"]) == 0
     finally:
         os.chdir(here)
     # The same EPUB as the build's, page list and all; without the layout, no page list and no claim.
@@ -348,10 +350,10 @@ def check_editions(book: Path, where: Path, capsys: pytest.CaptureFixture[str], 
     here = Path.cwd()
     os.chdir(where)
     try:
-        code = main(["check", "--editions", "--book", str(book), *extra])
+        code = main(["check", "--editions", "--book", str(book), "--out-dir", str(where / "build"), *extra])
     finally:
         os.chdir(here)
-    return code, capsys.readouterr().out.replace(f"{book}/", "")
+    return code, capsys.readouterr().err.replace(f"{book}/", "")
 
 
 def notes_of(book: Path) -> dict[int, int]:
@@ -394,7 +396,7 @@ def test_publish_build_reports_a_paragraph_of_a_note_the_pdf_lost_and_strict_wri
     here = Path.cwd()
     os.chdir(tmp_path)
     try:
-        code = main(["build", "--book", str(book), "--no-cache", "--strict"])
+        code = main(["build", "--book", str(book), "--out-dir", str(tmp_path / "build"), "--no-cache", "--strict"])
     finally:
         os.chdir(here)
     err = capsys.readouterr().err.replace(f"{book}/", "")
