@@ -325,6 +325,11 @@ def _text_problems(source: ChapterSource, places: SourcePlaces, title: str, body
     for match in _TK.finditer(places.masked):
         line, col = places.locate(match.start())
         problems.append(warning(shown, line, col, "tk", f"open editorial query: {_around(source.text, match.start())}"))
+    for image in images:
+        if not image.alt.strip():
+            problems.append(warning(shown, image.line, image.col, "image-no-alt",
+                                    f"image '{image.src}' has no alt text; screen-reader users will miss it (the "
+                                    "PDF tags it as decoration): write ![what it shows](...)"))
     if not title:
         problems.append(error(shown, 1, 1, "no-title",
                               "the chapter has no level-1 title; start the file with '# Title'"))

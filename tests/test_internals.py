@@ -2,10 +2,10 @@
 
 Each reliance lives in one adapter module, whose check names the assumption when a new release
 breaks it: Python-Markdown's footnotes (``markdown_notes``), WeasyPrint's boxes, fonts, content
-streams, footnotes and line breaking under a tight word spacing (``pdf.weasyprint_*``), pypdf's
-object table (``pdf.pypdf_objects``), and the metrics of DejaVu Sans that the proof's margin
-labels are stacked by (``proof.pdf``). These run in the fast tier: an upgrade that breaks one
-fails here first, by name.
+streams, footnotes, tags and line breaking under a tight word spacing (``pdf.weasyprint_*``),
+pypdf's object table (``pdf.pypdf_objects``), and the metrics of DejaVu Sans that the proof's
+margin labels are stacked by (``proof.pdf``). These run in the fast tier: an upgrade that breaks
+one fails here first, by name.
 """
 
 from __future__ import annotations
@@ -101,6 +101,12 @@ def test_weasyprint_footnotes() -> None:
     check_footnote_internals()
 
 
+def test_weasyprint_tags() -> None:
+    from publish.pdf.weasyprint_tags import check_tag_internals
+
+    check_tag_internals()
+
+
 def test_weasyprint_spacing() -> None:
     from publish.pdf.weasyprint_spacing import check_spacing_internals, install
 
@@ -175,6 +181,16 @@ def test_each_check_names_its_assumption_when_it_breaks(document: Any, monkeypat
     monkeypatch.setattr(line_break, "create_layout", layout_with)
     with pytest.raises(RuntimeError, match="create_layout takes"):
         weasyprint_spacing.check_spacing_internals()
+    from weasyprint.pdf import tags
+
+    from publish.pdf.weasyprint_tags import check_tag_internals
+
+    def untagged(box: Any, parent: Any, pdf: Any) -> list[Any]:
+        return []
+
+    monkeypatch.setattr(tags, "_build_box_tree", untagged)
+    with pytest.raises(RuntimeError, match="_build_box_tree takes"):
+        check_tag_internals()
     monkeypatch.setattr("publish.markdown_notes._Notes.setFootnote", lambda self, id, text: None)
     with pytest.raises(RuntimeError, match="setFootnote"):
         check_markdown_internals()

@@ -182,7 +182,7 @@ def make_pdf(book: Book, *, variant: str = "digital", printer: Printer | None = 
         parts=parts, stamps=[], plan=plan, outline=_outline(book, parts, plan),
         metadata=_metadata(book), variant=variant,
         font_files=settings.font_files, subset=begun.fonts.subset, sprites=Sprites(sprites, sheets),
-        press=press, profiles=profiles,
+        press=press, profiles=profiles, titles=link_titles(book), pdf_ua=printer is None,
     ), begun)
     if printer is not None:
         LOGGER.info("Step 6 - preflight for %s", printer.title)
@@ -400,6 +400,16 @@ def _outline_headings(headings: Sequence[Heading], part: PartLayout, start: int)
         return tuple(replace(entry, children=freeze(children[id(entry)])) for entry in entries)
 
     return freeze(root)
+
+
+def link_titles(book: Book) -> dict[str, str]:
+    """What each place a link can lead to is, in words: the description a link's annotation gets."""
+    titles = {"notes": "Notes"}
+    for chapter in book.chapters:
+        name = f"Chapter {chapter.number}: {chapter.title}"
+        titles |= {chapter.id: name, f"{chapter.id}-title": name, f"notes-{chapter.id}": f"Notes to {name}"}
+        titles |= {heading.id: heading.text for heading in chapter.headings if heading.text.strip()}
+    return titles
 
 
 def _metadata(book: Book) -> Metadata:

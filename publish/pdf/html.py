@@ -79,6 +79,9 @@ class Locator:
     """CSS px from the top-left corner of the page's text block."""
     text: str
     kind: str = "note"
+    owner: str = ""
+    """The id of the element whose box it fills (``locator-12``, ``toc-page-ch03``): the text is
+    that element's in the book's structure tree; '' for none."""
 
 
 @dataclass(frozen=True)

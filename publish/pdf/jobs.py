@@ -66,11 +66,11 @@ def print_settings(book: Book, inside_in: float | None = None) -> Settings:
 
 
 def part_job(name: str, html: str, settings: Settings, source: SourceMap, *, inspect: bool = True,
-             fit: str = "") -> PartJob:
+             fit: str = "", tagged: bool = True) -> PartJob:
     return PartJob(
         name=name, html=html, stylesheet=settings.stylesheet, page_css=settings.page_css,
         base_url=settings.base_url, roots=settings.roots, source=source, inspect=inspect,
-        bundled_fonts=frozenset(settings.font_files), fit=fit,
+        bundled_fonts=frozenset(settings.font_files), fit=fit, tagged=tagged,
     )
 
 
@@ -97,7 +97,8 @@ VERSO_OPENING = "html { break-before: left; }\n"
 def sheet_job(book: Book, number: int, cells: Sequence[Cell], settings: Settings) -> PartJob:
     """A sprite sheet; the first opens with the stamp pages the others are calibrated by."""
     html = sheet_html(book, calibration_stamps() if number == 0 else [], sheet_blocks(cells))
-    return part_job(f"stamps-{number + 1}", html, settings, SourceMap(display_path(book.root)), inspect=False)
+    return part_job(f"stamps-{number + 1}", html, settings, SourceMap(display_path(book.root)), inspect=False,
+                    tagged=False)
 
 
 def front_job(book: Book, entries: list[ContentsEntry], settings: Settings) -> PartJob:

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pypdf import PageObject, PdfReader, PdfWriter
@@ -46,10 +47,16 @@ from publish.pdf.pdfx import Identity, Profiles, mark_pdfx, press_colours
 from publish.pdf.press import REGISTRATION, Press, mark_content, place_page
 from publish.pdf.pypdf_objects import add_object, replace_object, set_file_id
 from publish.pdf.sprites import SpritePlan, draw_sprites
+from publish.pdf.tree import PRODUCTION, LinkMade, Marking, add_structure, as_artifact, start_marking, tagged
+from publish.pdf.xmp import add_metadata
 from publish.subset import subset_glyphs
 
 # Links a reader may follow out of the book; anything else (file:, javascript:) is dropped.
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
+_NOTE = re.compile(r"note-(\d+)$")
+_NOTE_REFERENCE = re.compile(r"noteref-(\d+)(?:-\d+)?$")
+# An annotation's flags (ISO 32000-1, 12.5.3): Print, so that it is shown as it is printed.
+_PRINT = 4
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,11 @@ class JoinInput:
     """The printer's sheet, boxes and marks (print editions); None for the trim alone."""
     profiles: Profiles | None = None
     """ICC profiles for PDF/X (print editions); None: no PDF/X claim."""
+    titles: Mapping[str, str] = field(default_factory=dict)
+    """What an internal link's target is (an anchor id → "Chapter 3: Title"), for the link's
+    description (/Contents), which is what a screen reader says of it."""
+    pdf_ua: bool = False
+    """Claim PDF/UA-1 in the XMP metadata (the digital edition; its parts must be tagged)."""
 
 
 @dataclass(frozen=True)
@@ -203,12 +215,16 @@ def join_book(spec: JoinInput, begun: Begun | None = None) -> Joined:
         begun = begin_join(spec.parts, spec.font_files, spec.subset, pads=pads)
     writer, fonts = begun.writer, begun.fonts
     anchors = _global_anchors(spec)
+    # Every part laid out tagged: the book gets a structure tree, and what is drawn over the
+    # pages is marked as artifacts or as text of the tree.
+    marking = start_marking(spec.parts, spec.plan) if tagged(spec.parts) else None
     for stamp_set in spec.stamps:
         _draw_stamps(writer, fonts, stamp_set, spec.font_files)
     if spec.sprites is not None:
-        _draw_sprites(writer, fonts, spec.sprites, spec.font_files)
-    if spec.variant == "digital":
-        _add_links(writer, spec, anchors)
+        _draw_sprites(writer, fonts, spec.sprites, spec.font_files, marking)
+    links = _add_links(writer, spec, anchors) if spec.variant == "digital" else []
+    if marking is not None:
+        add_structure(writer, spec.parts, spec.plan, marking.drawn, links)
     _add_page_labels(writer, spec.plan)
     _add_outline(writer, spec.outline, None)
     embed_fonts(fonts)
@@ -219,10 +235,13 @@ def join_book(spec: JoinInput, begun: Begun | None = None) -> Joined:
         _press_pages(writer, spec.press)
         key = f"{spec.variant}:{spec.press.printer.name}:{'bleed' if spec.press.bleed else 'trim'}"
     _set_document_info(writer, spec.metadata, key)
+    meta = spec.metadata
     if spec.press is not None and spec.profiles is not None:
-        meta = spec.metadata
         mark_pdfx(writer, Identity(meta.title, meta.author, pdf_date(meta.date), meta.producer,
                                    f"{meta.identifier}\x1f{key}"), spec.profiles)
+    elif spec.pdf_ua and marking is not None:
+        add_metadata(writer, Identity(meta.title, meta.author, pdf_date(meta.date), meta.producer,
+                                      f"{meta.identifier}\x1f{key}", meta.language), pdfua=1)
     out = io.BytesIO()
     writer.write(out)
     return Joined(out.getvalue(), tuple(coloured))
@@ -256,6 +275,7 @@ def _press_pages(writer: PdfWriter, press: Press) -> None:
         drawn = [moves[x, y], *existing, restore]
         content = mark_content(press.printer, sheet)
         if content:
+            content = as_artifact(content, PRODUCTION)
             if sheet.media not in marks:
                 marks[sheet.media] = add_object(writer, _stream(content).flate_encode())
             drawn.append(marks[sheet.media])
@@ -309,11 +329,14 @@ def _draw_stamps(writer: PdfWriter, fonts: SharedFonts, stamps: StampSet, files:
         if target is None:
             continue
         share_fonts(fonts, stamp)
-        _overlay(writer, writer.pages[target], _content_data(stamp), [resolve_dict(stamp["/Resources"])], brackets)
+        _overlay(writer, writer.pages[target], as_artifact(_content_data(stamp)), [resolve_dict(stamp["/Resources"])],
+                 brackets)
 
 
-def _draw_sprites(writer: PdfWriter, fonts: SharedFonts, sprites: Sprites, files: Mapping[str, bytes]) -> None:
-    """Draw the stamps set on the sprite sheets over the pages that show them (``pdf.edition.sprites``)."""
+def _draw_sprites(writer: PdfWriter, fonts: SharedFonts, sprites: Sprites, files: Mapping[str, bytes],
+                  marking: Marking | None = None) -> None:
+    """Draw the stamps set on the sprite sheets over the pages that show them (``pdf.edition.sprites``),
+    each marked by ``marking`` (a tagged book's)."""
     sheets = [PdfReader(io.BytesIO(layout.pdf)).pages for layout in sprites.sheets]
     for layout, pages in zip(sprites.sheets, sheets, strict=True):
         record_glyphs(fonts, layout.fonts, files)
@@ -321,12 +344,14 @@ def _draw_sprites(writer: PdfWriter, fonts: SharedFonts, sprites: Sprites, files
             share_fonts(fonts, page)
     contents = [[_content_data(page) for page in pages] for pages in sheets]
     brackets = _brackets(writer)
-    for target, drawing in sorted(draw_sprites(sprites.plan, contents).items()):
+    for target, drawing in sorted(draw_sprites(sprites.plan, contents, marking.mark if marking else None).items()):
         resources = [DictionaryObject({name: entries for name, entries in resolve_dict(
                          sheets[sheet][page]["/Resources"]).items()
                          if drawing.categories is None or name in drawing.categories})
                      for sheet, page in drawing.sources]
-        _overlay(writer, writer.pages[target], drawing.data, resources, brackets)
+        # The pad stamp (any resources) is drawn whole: no part of the text.
+        data = as_artifact(drawing.data) if marking is not None and drawing.categories is None else drawing.data
+        _overlay(writer, writer.pages[target], data, resources, brackets)
 
 
 def _content_data(page: PageObject) -> bytes:
@@ -370,9 +395,12 @@ def _overlay(writer: PdfWriter, page: PageObject, data: bytes, sources: Sequence
     page[NameObject("/Contents")] = ArrayObject([save, *existing, restore, stamp_ref])
 
 
-def _add_links(writer: PdfWriter, spec: JoinInput, anchors: Mapping[str, tuple[int, float, float]]) -> None:
-    """Links as annotations: internal ones to the page and place of their target, in any part."""
-    for part in spec.parts:
+def _add_links(writer: PdfWriter, spec: JoinInput,
+               anchors: Mapping[str, tuple[int, float, float]]) -> list[LinkMade]:
+    """Links as annotations: internal ones to the page and place of their target, in any part,
+    each described by where it leads; the annotations made, with their part's ``Link`` node."""
+    made = []
+    for number, part in enumerate(spec.parts):
         start = spec.plan.starts[part.name]
         for spot in part.links:
             page = writer.pages[start + spot.page]
@@ -392,6 +420,8 @@ def _add_links(writer: PdfWriter, spec: JoinInput, anchors: Mapping[str, tuple[i
                     FloatObject(round(height - y1 * PX_TO_PT, 2)),
                 ]),
                 NameObject("/Border"): ArrayObject([NumberObject(0)] * 3),
+                NameObject("/F"): NumberObject(_PRINT),
+                NameObject("/Contents"): TextStringObject(_link_description(spot.target, spot.external, spec.titles)),
             })
             if spot.external:
                 if not spot.target.startswith(_SAFE_SCHEMES):
@@ -413,7 +443,24 @@ def _add_links(writer: PdfWriter, spec: JoinInput, anchors: Mapping[str, tuple[i
                 ])
             if "/Annots" not in page:
                 page[NameObject("/Annots")] = ArrayObject()
-            resolve_array(page["/Annots"]).append(add_object(writer, annotation))
+            reference = add_object(writer, annotation)
+            resolve_array(page["/Annots"]).append(reference)
+            made.append(LinkMade(number, spot.node, start + spot.page, reference))
+    return made
+
+
+def _link_description(target: str, external: bool, titles: Mapping[str, str]) -> str:
+    """What a link leads to, in words: the URL, the chapter or heading, the note."""
+    if external:
+        return target
+    if target in titles:
+        return titles[target]
+    if match := _NOTE.match(target):
+        return f"Note {match[1]}"
+    if match := _NOTE_REFERENCE.match(target):
+        return f"Where note {match[1]} is cited"
+    chapter = titles.get(target.split("-", 1)[0])
+    return chapter if chapter is not None else target
 
 
 def _add_page_labels(writer: PdfWriter, plan: PagePlan) -> None:

@@ -46,6 +46,7 @@ from publish.pdf.weasyprint_boxes import boxes, is_blank, page_box
 from publish.pdf.weasyprint_fonts import HARFBUZZ_SUBSET, drawn_fonts, drop_font_files
 from publish.pdf.weasyprint_footnotes import install as keep_footnotes
 from publish.pdf.weasyprint_spacing import install as wrap_within_spacing
+from publish.pdf.weasyprint_tags import TaggedPdf, write_tagged
 from publish.pdf.weasyprint_text import read_lines
 
 
@@ -87,11 +88,12 @@ def lay_out_parts(jobs: Sequence[PartJob]) -> list[PartLayout]:
             document = fitted.document if fitted is not None else _renderer(job, fetcher)(job.html)
             # Without HarfBuzz's subsetter WeasyPrint subsets with fontTools, seconds per part:
             # then embed whole fonts (dropped by the finisher), since the join subsets once anyway.
-            pdf = document.write_pdf(full_fonts=not HARFBUZZ_SUBSET, uncompressed_pdf=True,
-                                     finisher=drop_font_files)
+            options = {"full_fonts": not HARFBUZZ_SUBSET, "uncompressed_pdf": True}
+            tagged = write_tagged(document, job.name, drop_font_files, **options) if job.tagged else None
+            pdf = tagged.data if tagged else document.write_pdf(finisher=drop_font_files, **options)
         # A message repeated by each trial layout is said once.
         messages = list(dict.fromkeys(engine_messages))
-        layouts.append(_describe(job, document, pdf, fetcher.refused, messages, fitted))
+        layouts.append(_describe(job, document, pdf, fetcher.refused, messages, fitted, tagged))
     return layouts
 
 
@@ -174,7 +176,7 @@ def _parsed_page_sheet(css: str, signature: Signature) -> weasyprint.CSS:
 
 
 def _describe(job: PartJob, document: Any, pdf: bytes, refused: list[str], messages: list[str],
-              fitted: Fitted | None = None) -> PartLayout:
+              fitted: Fitted | None = None, tagged: TaggedPdf | None = None) -> PartLayout:
     """Everything later stages need from the laid-out document, as plain data."""
     pages = list(document.pages)
     diagnostics = _refusals(refused, job)
@@ -189,7 +191,8 @@ def _describe(job: PartJob, document: Any, pdf: bytes, refused: list[str], messa
             # A link is reported for every box inside it; the element's own boxes suffice.
             if kind in ("internal", "external") and getattr(box, "link", None):
                 x1, y1, x2, y2 = rect
-                links.append(LinkSpot(number, (x1, y1, x2, y2), target, kind == "external"))
+                node = tagged.link_nodes.get(id(box), -1) if tagged else -1
+                links.append(LinkSpot(number, (x1, y1, x2, y2), target, kind == "external", node))
     first = pages[0]
     return PartLayout(
         name=job.name, pdf=pdf, page_count=len(pages), page_size=(first.width, first.height),
@@ -203,6 +206,7 @@ def _describe(job: PartJob, document: Any, pdf: bytes, refused: list[str], messa
         fit=fitted.fit if fitted is not None else Fit(),
         images=tuple(image for number, page in enumerate(pages) for image in _placed_images(number, page)),
         lines=tuple(read_lines(pages)) if job.inspect else (),
+        structure=tagged.structure if tagged else None,
     )
 
 
@@ -250,8 +254,11 @@ def _ids_on_page(page: Any) -> frozenset[str]:
 
 
 def _expected(message: str, refused: list[str]) -> bool:
-    """Messages that say nothing new: links into other parts (the join makes those) and refusals."""
-    return message.startswith("No anchor #") or any(url in message for url in refused)
+    """Messages that say nothing new: links into other parts (the join makes those), refusals, and
+    a picture with no alt text (the check's ``image-no-alt`` says where; the tags make it an
+    artifact)."""
+    return (message.startswith("No anchor #") or "has no required alt description" in message
+            or any(url in message for url in refused))
 
 
 def _refusals(refused: list[str], job: PartJob) -> list[Diagnostic]:

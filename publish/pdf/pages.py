@@ -161,16 +161,16 @@ def contents_locators(front: PartLayout, pages: Mapping[str, str], scale: TypeSc
     for target, page in pages.items():
         spot = front.anchors.get(contents_page_id(target))
         if spot is not None:
-            found.setdefault(spot[0], []).append(_locator(scale, spot, page, "contents"))
+            found.setdefault(spot[0], []).append(_locator(scale, spot, page, "contents", contents_page_id(target)))
     return {index: tuple(locators) for index, locators in found.items()}
 
 
-def _locator(scale: TypeScale, spot: tuple[int, float, float], text: str, kind: str) -> Locator:
+def _locator(scale: TypeScale, spot: tuple[int, float, float], text: str, kind: str, owner: str) -> Locator:
     """A locator at an anchor of a part: parts open on a right-hand page, so even pages of a part
     are rectos, with the inside margin on the left. Anchors are measured from the trim's corner."""
     page, x, y = spot
     left = (scale.inside_in if page % 2 == 0 else scale.outside_in) * 96
-    return Locator(round(x - left, 3), round(y - scale.top_in * 96, 3), text, kind)
+    return Locator(round(x - left, 3), round(y - scale.top_in * 96, 3), text, kind, owner)
 
 
 def note_locators(book: Book, notes: PartLayout, references: Mapping[str, str],
@@ -188,7 +188,8 @@ def note_locators(book: Book, notes: PartLayout, references: Mapping[str, str],
             pages = [references[ref] for ref in outer.ref_ids if ref in references][:1]
         spot = notes.anchors.get(locator_id(note.number))
         if pages and spot is not None:
-            found.setdefault(spot[0], []).append(_locator(scale, spot, locator_text(pages, book.config.labels), "note"))
+            found.setdefault(spot[0], []).append(_locator(scale, spot, locator_text(pages, book.config.labels), "note",
+                                                          locator_id(note.number)))
     return {page: tuple(locators) for page, locators in found.items()}
 
 

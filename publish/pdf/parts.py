@@ -13,6 +13,7 @@ from pathlib import Path
 
 from publish.diagnostics import Diagnostic
 from publish.pdf.adjustments import Fit
+from publish.pdf.structure import PartStructure
 from publish.printed import Line
 
 
@@ -98,6 +99,9 @@ class PartJob:
     """Adjustments found by an earlier layout of the same text (``PartLayout.fit``): the part is
     laid out once with them, not fitted anew (a chapter opening on a left-hand page, the proof's
     twin of a chapter with its flags marked)."""
+    tagged: bool = True
+    """Lay it out with its logical structure (``PartLayout.structure``): every part of the book;
+    not the sprite sheets and stamps, which are drawn over the pages as artifacts."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,8 @@ class LinkSpot:
     target: str
     """An id for an internal link, a URL for an external one."""
     external: bool = False
+    node: int = -1
+    """The node of the part's structure (its ``Link``) that the link belongs to; -1 for none."""
 
 
 @dataclass(frozen=True)
@@ -163,4 +169,6 @@ class PartLayout:
     the EPUB places the printed pages by, and is compared with."""
     fit: Fit = field(default_factory=Fit)
     """The adjustments the part was laid out with (``pdf.fit``)."""
+    structure: PartStructure | None = None
+    """The part's logical structure, for the book's structure tree; None for an untagged part."""
 

@@ -2,7 +2,7 @@
 
 Takes the joined ``PdfWriter`` of a print edition and the book's metadata; leaves it a PDF/X-4
 file: an output intent carrying an ICC output profile (``/GTS_PDFX``), ``GTS_PDFXVersion`` and
-``Trapped`` in the document information and in XMP metadata that matches it, PDF 1.6, a
+``Trapped`` in the document information and in XMP metadata that matches it (``xmp``), PDF 1.6, a
 document and instance ID; WeasyPrint's DeviceRGB colours set in grey (or CMYK) and its RGB
 pictures tagged as sRGB, since PDF/X-4 takes no device RGB against a CMYK output intent. Returns
 the pages that hold a colour other than grey, for the preflight. (Every page's TrimBox and
@@ -19,11 +19,9 @@ claim (``find_profiles``).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from pypdf import PdfWriter
 from pypdf.generic import (
@@ -39,6 +37,8 @@ from pypdf.generic import (
 
 from publish.pdf.pypdf_objects import add_object
 from publish.pdf.weasyprint_streams import grey_colours
+from publish.pdf.xmp import Identity as Identity
+from publish.pdf.xmp import add_metadata, metadata_packet
 
 PROFILE_FOLDERS = (
     Path("/usr/share/color/icc/ghostscript"),  # Debian and Ubuntu: libgs-common
@@ -57,19 +57,6 @@ class Profiles:
     """The profile RGB pictures are tagged with."""
     condition: str
     """The profile's own description, named as the output condition."""
-
-
-@dataclass(frozen=True)
-class Identity:
-    """What the metadata says of the book; dates are the book's, never the clock."""
-
-    title: str
-    author: str
-    date: str
-    """``D:YYYYMMDDhhmmssZ``."""
-    producer: str
-    key: str
-    """Identifies this book and edition: the document ID is derived from it."""
 
 
 def find_profiles(folders: Sequence[Path] = PROFILE_FOLDERS) -> Profiles | None:
@@ -175,57 +162,13 @@ def mark_pdfx(writer: PdfWriter, identity: Identity, profiles: Profiles) -> None
         NameObject("/RegistryName"): TextStringObject("http://www.color.org"),
         NameObject("/DestOutputProfile"): add_object(writer, profile.flate_encode()),
     })
-    root = writer.root_object
-    root[NameObject("/OutputIntents")] = ArrayObject([add_object(writer, intent)])
+    writer.root_object[NameObject("/OutputIntents")] = ArrayObject([add_object(writer, intent)])
     writer.add_metadata({"/GTS_PDFXVersion": PDFX_VERSION, "/Trapped": NameObject("/False")})
-    metadata = StreamObject()
-    # Left uncompressed: preflight tools and people read the packet as text.
-    metadata.set_data(xmp_packet(identity).encode("utf-8"))
-    metadata[NameObject("/Type")] = NameObject("/Metadata")
-    metadata[NameObject("/Subtype")] = NameObject("/XML")
-    root[NameObject("/Metadata")] = add_object(writer, metadata)
+    add_metadata(writer, identity, pdfx=PDFX_VERSION)
     # PDF/X-4 is built on PDF 1.6.
     writer.pdf_header = b"%PDF-1.6"
 
 
 def xmp_packet(identity: Identity) -> str:
     """The XMP metadata PDF/X-4 asks for, matching the information dictionary."""
-    date = xmp_date(identity.date)
-    document = uuid.uuid5(uuid.NAMESPACE_URL, "publish-document:" + identity.key)
-    instance = uuid.uuid5(uuid.NAMESPACE_URL, "publish-instance:" + identity.key + "\x1f" + identity.date)
-    title, author, producer = (escape(text) for text in (identity.title, identity.author, identity.producer))
-    return (
-        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
-        '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
-        ' <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
-        '  <rdf:Description rdf:about=""\n'
-        '    xmlns:dc="http://purl.org/dc/elements/1.1/"\n'
-        '    xmlns:xmp="http://ns.adobe.com/xap/1.0/"\n'
-        '    xmlns:pdf="http://ns.adobe.com/pdf/1.3/"\n'
-        '    xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/"\n'
-        '    xmlns:pdfxid="http://www.npes.org/pdfx/ns/id/">\n'
-        '   <dc:format>application/pdf</dc:format>\n'
-        f'   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{title}</rdf:li></rdf:Alt></dc:title>\n'
-        f'   <dc:creator><rdf:Seq><rdf:li>{author}</rdf:li></rdf:Seq></dc:creator>\n'
-        f'   <xmp:CreateDate>{date}</xmp:CreateDate>\n'
-        f'   <xmp:ModifyDate>{date}</xmp:ModifyDate>\n'
-        f'   <xmp:MetadataDate>{date}</xmp:MetadataDate>\n'
-        f'   <xmp:CreatorTool>{producer}</xmp:CreatorTool>\n'
-        f'   <pdf:Producer>{producer}</pdf:Producer>\n'
-        '   <pdf:Trapped>False</pdf:Trapped>\n'
-        f'   <xmpMM:DocumentID>uuid:{document}</xmpMM:DocumentID>\n'
-        f'   <xmpMM:InstanceID>uuid:{instance}</xmpMM:InstanceID>\n'
-        '   <xmpMM:VersionID>1</xmpMM:VersionID>\n'
-        '   <xmpMM:RenditionClass>default</xmpMM:RenditionClass>\n'
-        f'   <pdfxid:GTS_PDFXVersion>{PDFX_VERSION}</pdfxid:GTS_PDFXVersion>\n'
-        '  </rdf:Description>\n'
-        ' </rdf:RDF>\n'
-        '</x:xmpmeta>\n'
-        '<?xpacket end="w"?>'
-    )
-
-
-def xmp_date(pdf_date: str) -> str:
-    """``D:20261127000000Z`` → ``2026-11-27T00:00:00Z``."""
-    d = pdf_date.removeprefix("D:")
-    return f"{d[0:4]}-{d[4:6]}-{d[6:8]}T{d[8:10]}:{d[10:12]}:{d[12:14]}Z"
+    return metadata_packet(identity, pdfx=PDFX_VERSION)

@@ -149,7 +149,9 @@ def make_proof_pdf(
     again = [chapter_job(book, chapter, settings, verso=True, given=layout.fit)] if verso else []
     if in_chapter:
         twin = chapter_job(proof_book, anchored, settings, verso=verso, given=layout.fit)
-        again.append(replace(twin, name=f"{chapter.id}-flags", page_css=css + (VERSO_OPENING if verso else "")))
+        # Laid out only to learn where the flags fall: no tags.
+        again.append(replace(twin, name=f"{chapter.id}-flags", page_css=css + (VERSO_OPENING if verso else ""),
+                             tagged=False))
     laid_again = run.run(again)
     if verso:
         layout = laid_again[0]
@@ -280,8 +282,8 @@ def _proof_stamps_job(book: Book, pages: Sequence[ProofPage], stamp: str, settin
                       css: str) -> PartJob:
     html = template_environment().get_template("print/proof-stamps.html").render(
         language=book.config.language, title="Proof stamps", pages=pages, stamp=stamp)
-    return replace(part_job("proof-stamps", html, settings, SourceMap(display_path(book.root)), inspect=False),
-                   page_css=css)
+    return replace(part_job("proof-stamps", html, settings, SourceMap(display_path(book.root)), inspect=False,
+                            tagged=False), page_css=css)
 
 
 # ---- Join and report -----------------------------------------------------------------------
