@@ -42,6 +42,7 @@ from publish.output import atomic_path
 if TYPE_CHECKING:
     from publish.model import Book, Chapter
     from publish.parity import Parity
+    from publish.pdf.changes import Drawn
     from publish.pdf.engine import Engine
     from publish.printed import PrintedBook
     from publish.proof.chapter import Provenance
@@ -233,12 +234,14 @@ class _Typeset:
     data: bytes
     diagnostics: list[Diagnostic]
     printed: PrintedBook
+    drawn: Drawn
 
 
 def _typeset(book: Book, variant: str, printer: str | None, bleed: str, cache: Cache | None,
              engine: Engine | None) -> _Typeset:
     """The PDF's bytes and report (the printer's preflight with it); each chapter's page count
     kept for later proofs."""
+    from publish.pdf.changes import drawn_parts
     from publish.pdf.edition import make_pdf
     from publish.pdf.page_counts import record_page_counts
     from publish.pdf.printers import find_printer
@@ -247,7 +250,8 @@ def _typeset(book: Book, variant: str, printer: str | None, bleed: str, cache: C
     typeset = make_pdf(book, variant=variant, printer=chosen, bleed=bleed, cache=cache, engine=engine)
     if cache is not None:
         record_page_counts(book, typeset.settings, typeset.chapter_pages, cache)
-    return _Typeset(typeset.data, typeset.diagnostics, typeset.printed)
+    return _Typeset(typeset.data, typeset.diagnostics, typeset.printed,
+                    drawn_parts(typeset.parts, typeset.starts))
 
 
 def commit(problems: list[Diagnostic], strict: bool, outputs: dict[Path, bytes]) -> list[Diagnostic]:
@@ -404,6 +408,57 @@ def proofing(book_dir: Path, *, cache: Cache | None, pdf: bool, out_dir: Path | 
     """A ``Proofer``, with an engine started for it when proofs are PDFs (a web page needs none)."""
     with start_engine("proof") if pdf else nullcontext(None) as engine:
         yield Proofer(book_dir, cache, engine, destinations_for(book_dir, out_dir))
+
+
+@dataclass(frozen=True)
+class Preview:
+    """One build of ``publish serve``."""
+
+    title: str
+    language: str
+    pdf: Path
+    epub: Path
+    diagnostics: list[Diagnostic]
+    page: int | None
+    """Index of the first page of the PDF the build changed; None for the first build, or when no
+    page changed."""
+
+
+class Previewer:
+    """``publish serve``: both editions (the PDF in its digital variant) built again after every
+    save with one engine, kept warm, and the build cache, so only what changed is laid out."""
+
+    def __init__(self, book_dir: Path, cache: Cache | None, engine: Engine | None, places: Destinations) -> None:
+        self.book_dir = book_dir
+        self.cache = cache
+        self.engine = engine
+        self.places = places
+        self._drawn: Drawn | None = None  # the last build's parts, to find the page the next one changed
+
+    def build(self) -> Preview:
+        """Both editions, written whole (or, on an error, neither: ``PublishError``)."""
+        from publish.epub.edition import make_epub
+        from publish.parity import compare_editions
+        from publish.pdf.changes import first_changed_page
+
+        # As ``build_both``: the PDF first, then the EPUB that follows its pages, then the two compared.
+        book, problems = read_book(self.book_dir, self.cache)
+        typeset = _typeset(book, "digital", None, "auto", self.cache, self.engine)
+        made = make_epub(book, self.cache, typeset.printed)
+        parity = compare_editions(book, typeset.printed, made.words)
+        pdf, epub = self.places.pdf(book.slug, pdf_name("digital", None)), epub_target(self.places, book, "generic")
+        found = commit(merge(problems, made.problems, typeset.diagnostics, parity.differences), False,
+                       {epub: made.data, pdf: typeset.data})
+        page = first_changed_page(self._drawn, typeset.drawn) if self._drawn is not None else None
+        self._drawn = typeset.drawn
+        return Preview(book.config.title, book.config.language, pdf, epub, found, page)
+
+
+@contextmanager
+def previewing(book_dir: Path, *, cache: Cache | None, out_dir: Path | None = None) -> Iterator[Previewer]:
+    """A ``Previewer`` and its engine, started once for the whole session."""
+    with start_engine("pdf", None, parts_of(book_dir)) as engine:
+        yield Previewer(book_dir, cache, engine, destinations_for(book_dir, out_dir))
 
 
 def watched_paths(book_dir: Path) -> list[Path]:

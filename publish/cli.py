@@ -136,6 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_printer_options(both)
     both.add_argument("--strict", action="store_true", help="fail on warnings too")
     add_store(both)
+    serve = add("serve", run_serve, "preview the whole book: build both editions again on every save and serve "
+                                    "them to a browser that reloads itself, the PDF open at the page that changed")
+    serve.add_argument("--port", type=port_number, default=8765,
+                       help="port of the preview server (default 8765; the next free one if it is taken)")
     add("clean", run_clean, "remove what the commands wrote for this book: its editions, proofs and cache")
     new = commands.add_parser("new", help="start a new book in a new folder, ready to build",
                               description="start a new book in a new folder: book.toml, two chapters that "
@@ -254,6 +258,59 @@ def run_build(args: argparse.Namespace) -> int:
             cache=open_cache(book, args.out_dir, args.cache), strict=args.strict, store=args.store,
             out_dir=args.out_dir)
     return report_written(targets, diagnostics, strict=args.strict, form=args.format, closing=[parity.summary()])
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Build both editions, then again after every save, with one engine kept warm; serve the
+    output folder with ``/`` the preview page, or the problems of the last save."""
+    import time
+
+    from publish import build
+    from publish.destinations import destinations_for
+    from publish.proof.watch import watch
+
+    book_dir = book_folder(args.book)
+    places = destinations_for(book_dir, args.out_dir)
+    with build.previewing(book_dir, cache=build.open_cache(book_dir, args.out_dir, args.cache),
+                          out_dir=args.out_dir) as previewer:
+        latest: list[build.Preview] = []
+
+        def again() -> list[Diagnostic]:
+            """Build again; the problems that stopped it (the page shows them), or none."""
+            started = time.monotonic()
+            try:
+                preview = previewer.build()
+            except PublishError as exc:
+                print_diagnostics(exc.diagnostics, form=args.format)
+                print(summarize(exc.diagnostics), file=sys.stderr)
+                return list(exc.diagnostics)
+            latest[:] = [preview]
+            report_written([preview.pdf, preview.epub], preview.diagnostics, strict=False, form=args.format)
+            where = f", first change on page {preview.page + 1}" if preview.page is not None else ""
+            print(f"built in {time.monotonic() - started:.2f} s{where}", file=sys.stderr, flush=True)
+            return []
+
+        def index(version: int) -> str:
+            from publish.assemble import template_environment
+
+            preview = latest[-1]
+            return template_environment().get_template("serve/preview.html").render(
+                title=preview.title, language=preview.language, version=version,
+                page=preview.page + 1 if preview.page is not None else None,
+                pdf=preview.pdf.relative_to(places.folder).as_posix(),
+                epub=preview.epub.relative_to(places.folder).as_posix())
+
+        def announce(message: str) -> None:
+            print(message, file=sys.stderr, flush=True)
+
+        first = again()
+        places.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            watch(places.folder / "index.html", lambda: build.watched_paths(book_dir), again, port=args.port,
+                  announce=announce, problems=first, index=index, subject="book")
+        except OSError as exc:
+            raise UsageError(f"cannot serve the preview: {exc.strerror}") from None
+    return 0
 
 
 def run_clean(args: argparse.Namespace) -> int:

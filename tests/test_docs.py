@@ -29,7 +29,7 @@ def commands() -> list[str]:
 
 def test_the_guide_and_readme_name_every_command() -> None:
     guide, readme = GUIDE.read_text(encoding="utf-8"), (ROOT / "README.md").read_text(encoding="utf-8")
-    assert commands() == ["build", "check", "clean", "epub", "new", "pdf", "proof"]
+    assert commands() == ["build", "check", "clean", "epub", "new", "pdf", "proof", "serve"]
     for command in commands():
         assert f"`publish {command}" in guide, command
         assert f"`publish {command}" in readme, command

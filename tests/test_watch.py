@@ -106,9 +106,13 @@ class Browser:
         self.counter = iter(range(1, 10_000))
 
     def text(self) -> str:
+        return self.evaluate("document.body ? document.body.innerText : ''")
+
+    def evaluate(self, expression: str) -> str:
+        """The value of a JavaScript expression in the page, as a string."""
         message_id = next(self.counter)
         self.connection.send(json.dumps({"id": message_id, "method": "Runtime.evaluate",
-                                         "params": {"expression": "document.body ? document.body.innerText : ''"}}))
+                                         "params": {"expression": expression}}))
         while True:
             reply = json.loads(self.connection.recv())
             if reply.get("id") == message_id:

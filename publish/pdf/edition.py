@@ -21,8 +21,8 @@ the parts' pages → 4 the layout report (a refused file stops here, before anyt
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from pathlib import Path
 
@@ -118,6 +118,10 @@ class Typeset:
     """Each chapter's page count as laid out (for proofs: ``page_counts``)."""
     printed: PrintedBook
     """Each page's folio and the text set on it (for the EPUB's page list)."""
+    parts: tuple[PartLayout, ...] = ()
+    """The parts as laid out, in reading order (``publish serve`` finds the page an edit changed)."""
+    starts: Mapping[str, int] = field(default_factory=dict)
+    """Part name → index of its first page in the PDF."""
 
 
 def write_pdf(book: Book, target: Path, *, variant: str, cache: Cache | None = None) -> list[Diagnostic]:
@@ -188,7 +192,7 @@ def make_pdf(book: Book, *, variant: str = "digital", printer: Printer | None = 
         LOGGER.info("Step 6 - preflight for %s", printer.title)
         diagnostics += _preflight(book, printer, parts, plan, settings, joined, bleeds, profiles is not None)
     return Typeset(joined.data, diagnostics, settings, tuple(part.page_count for part in chapters),
-                   printed_book(parts, plan))
+                   printed_book(parts, plan), tuple(parts), plan.starts)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ are laid out in this one, and WeasyPrint is imported only once a part is missing
 A batch is sent at once and waited for later (``LayoutRun.start``), so independent parts (the
 chapters and the Notes; the front matter and the stamps) share the processes. Parts go one task
 each, the longest first, so that no process ends the batch on a long part while the others idle.
+Each part's CPU seconds come back with it and are logged (``publish.pdf`` at INFO), so that the
+benchmarks can tell how busy the processes were (``benchmarks/run.py --shapes``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import multiprocessing
 import os
 import queue
 import signal
+import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
@@ -87,9 +90,9 @@ class Engine:
         self._channel.tasks.put((ticket, job))
         return ticket
 
-    def first_result(self, tickets: Collection[int]) -> tuple[int, PartLayout]:
+    def first_result(self, tickets: Collection[int]) -> tuple[int, PartLayout, float]:
         """Wait for whichever of the jobs with ``tickets`` is laid out first (the lowest ticket
-        among those already done); its ticket and layout."""
+        among those already done); its ticket, layout and the CPU seconds its layout took."""
         while not any(ticket in self._received for ticket in tickets):
             try:
                 ticket_in, kind, value = self._channel.results.get(timeout=0.5)
@@ -103,9 +106,9 @@ class Engine:
                 self._received[ticket_in] = (kind, value)
         ticket = min(ticket for ticket in tickets if ticket in self._received)
         kind, value = self._received.pop(ticket)
-        if kind != "done" or not isinstance(value, PartLayout):
+        if kind != "done" or not isinstance(value, tuple) or not isinstance(value[0], PartLayout):
             raise EngineError(str(value))
-        return ticket, value
+        return ticket, value[0], float(value[1])
 
     def close(self) -> None:
         """Stop the processes: at once if they are still busy."""
@@ -132,8 +135,8 @@ class Channel:
         while (task := self.tasks.get()) is not None:
             ticket, job = task
             try:
-                layout = lay_out_here([job])[0]
-                message: tuple[int, str, object] = (ticket, "done", layout)
+                layout, cpu = lay_out_timed(job)
+                message: tuple[int, str, object] = (ticket, "done", (layout, cpu))
             except Exception as failure:  # reported to the owner, which stops the build with it
                 message = (ticket, "failed", f"laying out {job.name}: {type(failure).__name__}: {failure}")
             self.results.put(message)
@@ -143,6 +146,7 @@ class Channel:
 
 def _serve_first(channel: Channel, processes: int, stylesheet: Path) -> None:
     _end_with_parent()
+    _leave_interrupt_to_parent()
     from publish.pdf.layout import warm_up
 
     warm_up(stylesheet)
@@ -155,6 +159,7 @@ def _serve_first(channel: Channel, processes: int, stylesheet: Path) -> None:
 
 def _serve_forked(channel: Channel) -> None:
     _end_with_parent()
+    _leave_interrupt_to_parent()
     channel.results.put((-1, "started", os.getpid()))
     channel.serve()
 
@@ -172,6 +177,13 @@ def _end_with_parent() -> None:
     processes the first one forks are not the build's children, and nothing else would."""
     with suppress(OSError, AttributeError):
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _leave_interrupt_to_parent() -> None:
+    """Ctrl-C reaches every process of the terminal's group: the layout processes leave it to the
+    one that started them, which stops them (``Engine.close``) and exits quietly. Left to Python,
+    each would print a traceback of wherever the interrupt found it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _running(pid: int) -> bool:
@@ -197,6 +209,14 @@ def proof_engine_size() -> int:
     """Two processes lay out a proof's chapter and its flagged twin side by side; more only speed
     up laying out the chapters of a book never built, and each costs an import of WeasyPrint."""
     return min(os.cpu_count() or 1, MAX_PROOF_PROCESSES)
+
+
+def lay_out_timed(job: PartJob) -> tuple[PartLayout, float]:
+    """A part laid out in this process, and the CPU seconds that took (this process's alone: the
+    benchmarks add them up to see how busy the processes were, ``benchmarks/run.py``)."""
+    start = time.process_time()
+    layout = lay_out_here([job])[0]
+    return layout, time.process_time() - start
 
 
 def lay_out_here(jobs: Sequence[PartJob]) -> list[PartLayout]:
@@ -233,24 +253,26 @@ class LayoutRun:
                 if layout is not None:
                     on_layout(index, layout)
 
-        def arrived(index: int, layout: PartLayout, done: int) -> None:
+        def arrived(index: int, layout: PartLayout, done: int, cpu: float) -> None:
             if cache is not None:
                 store_layout(cache, keys[index], layout)
             found[index] = layout
-            LOGGER.info("laid out %d of %d parts, %d pages", done, len(missing), layout.page_count)
+            # The benchmarks read this line: the CPU figures give the processes' parallel efficiency.
+            LOGGER.info("laid out %d of %d parts: %s, %d pages, %.3f s of CPU", done, len(missing), layout.name,
+                        layout.page_count, cpu)
             if on_layout is not None:
                 on_layout(index, layout)
 
         def wait() -> list[PartLayout]:
             if engine is None:
-                laid = lay_out_here([jobs[index] for index in missing]) if missing else []
-                for done, (index, layout) in enumerate(zip(missing, laid, strict=True), 1):
-                    arrived(index, layout, done)
+                for done, index in enumerate(missing, 1):
+                    layout, cpu = lay_out_timed(jobs[index])
+                    arrived(index, layout, done, cpu)
             else:
                 pending = dict(tickets)
                 while pending:
-                    ticket, layout = engine.first_result(pending)
-                    arrived(pending.pop(ticket), layout, len(missing) - len(pending))
+                    ticket, layout, cpu = engine.first_result(pending)
+                    arrived(pending.pop(ticket), layout, len(missing) - len(pending), cpu)
             return [layout for layout in found if layout is not None]
 
         return wait

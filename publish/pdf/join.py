@@ -45,7 +45,7 @@ from publish.pdf.pages import PagePlan
 from publish.pdf.parts import PX_TO_PT, PartLayout
 from publish.pdf.pdfx import Identity, Profiles, mark_pdfx, press_colours
 from publish.pdf.press import REGISTRATION, Press, mark_content, place_page
-from publish.pdf.pypdf_objects import add_object, replace_object, set_file_id
+from publish.pdf.pypdf_objects import add_object, release_reader, replace_object, set_file_id
 from publish.pdf.sprites import SpritePlan, draw_sprites
 from publish.pdf.tree import PRODUCTION, LinkMade, Marking, add_structure, as_artifact, start_marking, tagged
 from publish.pdf.xmp import add_metadata
@@ -144,6 +144,7 @@ class ReadPart:
     pages: Sequence[PageObject]
     contents: Sequence[StreamObject | None]
     """Each page's content, deflated; None where it is left to the join."""
+    reader: PdfReader
 
 
 def read_part(part: PartLayout) -> ReadPart:
@@ -160,7 +161,7 @@ def read_part(part: PartLayout) -> ReadPart:
             contents.append(stream.flate_encode())
         else:
             contents.append(None)
-    return ReadPart(part, pages, contents)
+    return ReadPart(part, pages, contents, reader)
 
 
 def _resolve(obj: object, seen: set[int]) -> None:
@@ -181,13 +182,15 @@ def _resolve(obj: object, seen: set[int]) -> None:
 
 def begin_join(parts: Sequence[PartLayout], font_files: Mapping[str, bytes],
                subset: Callable[[bytes, set[int]], bytes] = subset_glyphs,
-               read: Mapping[int, ReadPart] | None = None, pads: Sequence[bool] | None = None) -> Begun:
+               read: dict[int, ReadPart] | None = None, pads: Sequence[bool] | None = None) -> Begun:
     """The first half of the join, which needs only the parts (``read`` holds those already read,
-    by index): ``publish pdf`` does it while the stamps are being laid out."""
+    by index): ``publish pdf`` does it while the stamps are being laid out. Each part is taken
+    out of ``read`` as its pages are copied: the copies are the writer's, and a long book's parsed
+    parts, kept to the end, would hold as much memory again as the writer."""
     writer = PdfWriter()
     fonts = SharedFonts(writer, subset=subset)
     for index, part in enumerate(parts):
-        early = (read or {}).get(index)
+        early = read.pop(index, None) if read is not None else None
         done = early if early is not None and early.layout is part else read_part(part)
         record_glyphs(fonts, part.fonts, font_files)
         for page, content in zip(done.pages, done.contents, strict=True):
@@ -199,6 +202,7 @@ def begin_join(parts: Sequence[PartLayout], font_files: Mapping[str, bytes],
                 replace_object(writer, ref, content)
         if len(done.pages) % 2 and (pads is None or pads[index]):
             _add_blank_page(writer)
+        release_reader(done.reader)  # the writer has its own copies now
     return Begun(parts, writer, fonts)
 
 

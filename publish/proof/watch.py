@@ -8,6 +8,9 @@ one design decision: a proof that fails is shown, not hidden. While the last try
 is a page listing its problems with their file and line, which polls like the proof and turns
 back into the proof once a save fixes them; the browser never sits on an old proof with no sign
 that the newest save did not make it.
+
+``publish serve`` runs the same server over the book's output folder, with ``/`` a page it renders
+for each build (``index``) in place of a proof page on disk.
 """
 
 from __future__ import annotations
@@ -48,9 +51,12 @@ class _State:
 
 
 class _ProofHandler(SimpleHTTPRequestHandler):
-    def __init__(self, *args: Any, state: _State, page: Path, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, state: _State, page: Path, index: Callable[[int], str] | None = None,
+                 subject: str = "proof", **kwargs: Any) -> None:
         self.state = state
         self.page = page
+        self.index = index
+        self.subject = subject
         super().__init__(*args, **kwargs)
 
     def do_GET(self) -> None:
@@ -59,8 +65,11 @@ class _ProofHandler(SimpleHTTPRequestHandler):
         if path == "/__version":
             self._send(str(version).encode(), "text/plain")
         elif path in ("/", f"/{self.page.name}"):
-            if problems or not self.page.is_file():
-                self._send(problems_page(self.page.name, problems).encode("utf-8"), "text/html; charset=utf-8")
+            if problems or (self.index is None and not self.page.is_file()):
+                self._send(problems_page(self.page.name, problems, self.subject).encode("utf-8"),
+                           "text/html; charset=utf-8")
+            elif self.index is not None:
+                self._send(self.index(version).encode("utf-8"), "text/html; charset=utf-8")
             else:
                 self._send(self.page.read_bytes(), "text/html; charset=utf-8")
         else:
@@ -81,9 +90,10 @@ class _ProofHandler(SimpleHTTPRequestHandler):
         """Quiet: the terminal is for proof messages and editorial flags."""
 
 
-def problems_page(page: str, problems: Sequence[Diagnostic]) -> str:
-    """The page shown at ``/`` while the newest save cannot be proofed."""
-    return template_environment().get_template("proof/problems.html").render(page=page, problems=problems)
+def problems_page(page: str, problems: Sequence[Diagnostic], subject: str = "proof") -> str:
+    """The page shown at ``/`` while the newest save cannot be proofed (``subject`` ``book``: built)."""
+    return template_environment().get_template("proof/problems.html").render(page=page, problems=problems,
+                                                                              subject=subject)
 
 
 def open_server(port: int, handler: Callable[..., SimpleHTTPRequestHandler]) -> ThreadingHTTPServer:
@@ -106,11 +116,17 @@ def watch(
     port: int,
     announce: Callable[[str], None],
     problems: Sequence[Diagnostic] = (),
+    index: Callable[[int], str] | None = None,
+    subject: str = "proof",
 ) -> None:
     """Serve ``page`` at ``/`` and re-run ``make_proof`` on every change to a watched file; stops
-    on Ctrl-C. ``problems`` are those of the first try, when it failed."""
+    on Ctrl-C. ``problems`` are those of the first try, when it failed. With ``index``, ``/`` is
+    what it renders for the number of tries so far, and the files of ``page``'s folder are served
+    beside it (``page`` itself need not exist); ``subject`` names what the problems page says was
+    not made."""
     state = _State(problems)
-    handler = functools.partial(_ProofHandler, directory=str(page.parent), state=state, page=page)
+    handler = functools.partial(_ProofHandler, directory=str(page.parent), state=state, page=page, index=index,
+                                subject=subject)
     server = open_server(port, handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
