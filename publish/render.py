@@ -38,9 +38,14 @@ _CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
 # line, after any block-quote or list markers.
 _LABEL = re.compile(markdown_notes.REFERENCE + r"(:?)")
 _TK = re.compile(r"\bTK\b")
+_ID_UNSAFE = re.compile(r"[^\w.:-]+")
 _NO_TYPOGRAPHY = {"code", "pre", "kbd", "samp", "script", "style"}
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 EXTENSIONS: list[str] = ["tables", "attr_list", "smarty", "sane_lists"]
+MAX_DEPTH = 48
+"""How deeply a chapter's elements may nest (a list level is two: list and item). WeasyPrint
+runs out of Python's stack at about 150 (75 list levels); a reader cannot follow a tenth of that."""
+_PARSER = html.HTMLParser(huge_tree=True)
 
 
 @dataclass(frozen=True)
@@ -65,9 +70,23 @@ def render_chapter(
 ) -> tuple[Chapter, list[Diagnostic]]:
     """Render one chapter; ``chapter_numbers`` maps chapter file names to their numbers, for links."""
     places = SourcePlaces(source.text)
-    problems: list[Diagnostic] = []
-    converted = _convert(source.text, language)
-    body = html.fragment_fromstring(converted.html, create_parent="div")
+    problems = _control_problems(source, places)
+    deepest_line, levels = _deepest_line(source.text)
+    body = None
+    # Nesting far past what any edition sets is refused before Python-Markdown, which parses
+    # nested lists and quotes recursively (seconds, then RecursionError, for 300 levels).
+    if levels <= MAX_DEPTH:
+        try:
+            converted = _convert(source.text, language)
+            # huge_tree: libxml2 would otherwise drop, silently, whatever lies below 256 levels.
+            body = html.fragment_fromstring(converted.html, create_parent="div", parser=_PARSER)
+        except RecursionError:
+            body = None
+    if body is None or tree_depth(body) > MAX_DEPTH:
+        return _unrendered(source), [*problems, error(
+            source.shown, deepest_line, 1, "nesting-too-deep",
+            f"lists or block quotes are nested too deeply here (more than {MAX_DEPTH // 2} levels); no edition "
+            "can set them: flatten the nesting")]
     for removed in sanitize.clean_tree(body):
         line, col = places.find(removed.needle)
         problems.append(warning(source.shown, line, col, "unsafe-html",
@@ -78,9 +97,13 @@ def render_chapter(
     _rewrite_links(body, prefix, chapter_numbers)
     numbered = number_notes(body, converted.syntax, token, first_note)
     problems += _note_problems(numbered, converted.syntax, body, token, places, source.shown)
-    _rewrite_ids(body, prefix)
+    renamed = _rewrite_ids(body, prefix)
     for item in numbered.items.values():
-        _rewrite_ids(item, prefix)
+        renamed += _rewrite_ids(item, prefix)
+    for written, rewritten in dict.fromkeys(renamed):
+        line, col = places.find(written)
+        problems.append(warning(source.shown, line, col, "id-invalid",
+                                f"id '{written}' may not hold spaces or such signs; it is written '{rewritten}'"))
     images = [*_collect_images(body, source, places)]
     for item in numbered.items.values():
         images += _collect_images(item, source, places)
@@ -111,7 +134,53 @@ def render_chapter(
 def count_notes(text: str, language: str = "en") -> int:
     """How many notes a chapter numbers (every definition Python-Markdown reads), so that a proof
     can start mid-book without rendering the chapters before it."""
-    return len(_convert(text, language).syntax.labels)
+    try:
+        return len(_convert(text, language).syntax.labels)
+    except RecursionError:  # nested too deep to render: the chapter's own check says so
+        return 0
+
+
+def tree_depth(root: html.HtmlElement) -> int:
+    """How deeply elements nest under ``root`` (without recursion, which is what is measured)."""
+    deepest = 0
+    stack = [(root, 0)]
+    while stack:
+        el, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in el)
+    return deepest
+
+
+def _control_problems(source: ChapterSource, places: SourcePlaces) -> list[Diagnostic]:
+    """A warning for each control character in the text: ``_convert`` removes them (no page may
+    hold one, and Python-Markdown reads two of them as its own placeholders)."""
+    problems = []
+    for match in sanitize.CONTROL.finditer(source.text):
+        line, col = places.locate(match.start())
+        problems.append(warning(source.shown, line, col, "control-character",
+                                f"control character U+{ord(match.group()):04X} removed: no e-book or PDF may "
+                                "contain it"))
+    return problems
+
+
+def _deepest_line(text: str) -> tuple[int, int]:
+    """The line most deeply nested by its quote markers and indentation (four spaces a list
+    level), and how many levels that is: an estimate from the text, for the error's place and
+    to refuse absurd nesting before parsing it."""
+    deepest, levels = 1, 0
+    for number, line in enumerate(text.split("\n"), 1):
+        lead = len(line) - len(line.lstrip(" \t>"))
+        prefix = line[:lead]
+        found = prefix.count(">") + len(prefix.replace(">", "").expandtabs(4)) // 4
+        if found > levels:
+            deepest, levels = number, found
+    return deepest, levels
+
+
+def _unrendered(source: ChapterSource) -> Chapter:
+    """What stands for a chapter that could not be rendered: its error stops every build."""
+    return Chapter(number=source.number, stem=source.path.stem, slug=source.path.stem, path=source.path,
+                   source=source.text, title="", title_html="", html="", headings=(), notes=(), images=())
 
 
 def mask_code(text: str) -> str:
@@ -124,6 +193,7 @@ def mask_code(text: str) -> str:
 
 def _convert(text: str, language: str) -> markdown_notes.Converted:
     ldq, rdq, lsq, rsq = typography.quotes_for(language)
+    text = sanitize.CONTROL.sub("", text)
     return markdown_notes.convert(text, list(EXTENSIONS), {
         # Dashes are done later, outside URLs ("belarus--serbiya" is a real URL).
         "smarty": {
@@ -177,6 +247,10 @@ class SourcePlaces:
     def find(self, needle: str) -> tuple[int, int]:
         index = self.text.lower().find(needle.lower()) if needle else -1
         return self.locate(index) if index >= 0 else (0, 0)
+
+    def index(self, needle: str, start: int = 0) -> int:
+        """Offset of ``needle`` at or after ``start`` (exactly as written), or -1."""
+        return self.text.find(needle, start)
 
 
 def _normal(label: str) -> str:
@@ -348,12 +422,23 @@ def _around(text: str, offset: int, before: int = 30, after: int = 50) -> str:
     return lead + " ".join((head + tail).split()) + trail
 
 
-def _rewrite_ids(body: html.HtmlElement, prefix: str) -> None:
-    """Author ids (attribute lists) are prefixed with the chapter id, so they are unique book-wide."""
+def _rewrite_ids(body: html.HtmlElement, prefix: str) -> list[tuple[str, str]]:
+    """Author ids (attribute lists) are prefixed with the chapter id, so they are unique book-wide;
+    an id that XHTML or a link could not hold (a space, ``#``, ``"``) has those signs made hyphens.
+    Returns the ids so rewritten, as written and as kept."""
+    renamed = []
     for el in body.iter():
         el_id = el.get("id")
-        if el_id and el.get("class") != "noteref":
-            el.set("id", f"{prefix}-{el_id}")
+        if el_id is None or el.get("class") == "noteref":
+            continue
+        kept = _ID_UNSAFE.sub("-", el_id).strip("-")
+        if kept != el_id:
+            renamed.append((el_id, kept))
+        if kept:
+            el.set("id", f"{prefix}-{kept}")
+        else:
+            del el.attrib["id"]
+    return renamed
 
 
 def _rewrite_links(body: html.HtmlElement, prefix: str, chapter_numbers: Mapping[str, int]) -> None:
@@ -378,15 +463,28 @@ def _rewrite_links(body: html.HtmlElement, prefix: str, chapter_numbers: Mapping
 
 def _collect_images(root: html.HtmlElement, source: ChapterSource, places: SourcePlaces) -> Iterator[Image]:
     """Images get their path relative to the book folder, worked out from the text alone (``check``
-    refuses one that leaves the book); an image with a title becomes a figure with that caption."""
+    refuses one that leaves the book); an image with a title becomes a figure with that caption.
+    An image that is no file of the book (a URL) or has no source (``javascript:`` removed, only a
+    ``srcset``) is printed as its alt text in both editions; ``check`` says so."""
+    cursor = 0
     for img in list(root.iter("img")):
         written = img.get("src", "")
         src = book_path(source.folder, written)
+        alt = img.get("alt", "")
         img.set("src", src)
-        img.set("alt", img.get("alt", ""))
-        line, col = places.find(written) if written else places.find("![")
-        yield Image(src=src, alt=img.get("alt", ""), line=line, col=col)
-        if urlsplit(src).scheme:
+        img.set("alt", alt)
+        offset = -1
+        for needle in (written, alt, "![", "<img"):
+            offset = places.index(needle, cursor) if needle else -1
+            if offset >= 0:
+                cursor = offset + 1
+                break
+        line, col = places.locate(offset) if offset >= 0 else (0, 0)
+        yield Image(src=src, alt=alt, line=line, col=col)
+        if not src.strip() or urlsplit(src).scheme:
+            span = html.Element("span", {"class": "image-alt"})
+            span.text, span.tail = alt, img.tail
+            img.getparent().replace(img, span)
             continue
         title = img.attrib.pop("title", None)
         parent = img.getparent()
