@@ -20,7 +20,7 @@ from publish.check import check_files
 from publish.config import CONFIG_NAME, BookConfig, fallback_config, load_config
 from publish.diagnostics import Diagnostic, Severity, decode_utf8, display_path, error, locate
 from publish.model import Book, Chapter, Heading, Image, Note
-from publish.render import ChapterSource, render_chapter
+from publish.render import ChapterSource, clean_fragment, render_chapter
 
 
 def load_book(book_dir: Path, cache: Cache | None = None) -> tuple[Book | None, list[Diagnostic]]:
@@ -155,17 +155,29 @@ def chapter_to_json(chapter: Chapter, problems: list[Diagnostic]) -> dict[str, A
 
 
 def chapter_from_json(data: Any, source: ChapterSource) -> tuple[Chapter, list[Diagnostic]] | None:
-    """The cached rendering of ``source``, or None when the entry is not one this code wrote."""
+    """The cached rendering of ``source``, or None when the entry is not one this code wrote.
+
+    Its HTML goes through the sanitizer again (``render.clean_fragment``): an entry is trusted to
+    be well-formed, never to be safe. Anyone who can write into build/.cache (a cache restored in
+    CI from another branch, say) can compute a key and a checksum, so neither can prove that this
+    build wrote the entry; sanitising what is read means a forged entry can hold nothing an author
+    could not have written in the chapter itself. (Keying entries by a secret would work only
+    where the secret stays out of reach, and would make a restored cache useless.)"""
     try:
+        html, title_html = clean_fragment(data["html"]), clean_fragment(data["title_html"])
+        notes = tuple(Note(**{**n, "ref_ids": tuple(n["ref_ids"]), "html": clean_fragment(n["html"])})
+                      for n in data["notes"])
+        if html is None or title_html is None or any(note.html is None for note in notes):
+            return None
         chapter = Chapter(
             number=data["number"], stem=data["stem"], slug=data["slug"], path=source.path, source=source.text,
-            title=data["title"], title_html=data["title_html"], html=data["html"],
+            title=data["title"], title_html=title_html, html=html,
             headings=tuple(Heading(**h) for h in data["headings"]),
-            notes=tuple(Note(**{**n, "ref_ids": tuple(n["ref_ids"])}) for n in data["notes"]),
+            notes=notes,
             images=tuple(Image(**i) for i in data["images"]),
         )
         problems = [Diagnostic(source.shown, line, col, Severity(severity), code, message)
                     for line, col, severity, code, message in data["problems"]]
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, AttributeError):
         return None
     return chapter, problems

@@ -46,6 +46,9 @@ MAX_DEPTH = 48
 """How deeply a chapter's elements may nest (a list level is two: list and item). WeasyPrint
 runs out of Python's stack at about 150 (75 list levels); a reader cannot follow a tenth of that."""
 _PARSER = html.HTMLParser(huge_tree=True)
+# The model's own XHTML read back as lxml.html elements (the sanitizer drops tags with their API);
+# no entity is resolved, no DTD or network read.
+_FRAGMENT_PARSER = html.XHTMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
 @dataclass(frozen=True)
@@ -609,6 +612,19 @@ def _plain(el: html.HtmlElement, *, skip_notes: bool = True) -> str:
             parts.append(_plain(child, skip_notes=skip_notes))
         parts.append(child.tail or "")
     return "".join(parts)
+
+
+def clean_fragment(fragment: str) -> str | None:
+    """A fragment of the model's XHTML passed through the sanitizer again; None when it is not
+    well-formed XML. For what the build cache hands back: an entry forged to look valid must not
+    carry into an edition anything the sanitizer would have removed. Idempotent on the
+    renderer's own output, so a cached chapter is the same bytes as a fresh one."""
+    try:
+        root = etree.fromstring(f"<div>{fragment}</div>", _FRAGMENT_PARSER)
+    except etree.XMLSyntaxError:
+        return None
+    sanitize.clean_tree(root)
+    return inner_xml(root)
 
 
 def inner_xml(el: html.HtmlElement) -> str:

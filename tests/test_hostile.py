@@ -342,3 +342,346 @@ def test_an_odd_book_builds_a_valid_epub(tmp_path: Path, capsys: pytest.CaptureF
         assert b"kept" in svgs or b"Minsk" in svgs  # the drawing's own words stay
     if "seen" in files["01-one.md"]:
         assert b"seen" in pages and b"also seen" in pages
+
+
+# Outputs: written whole or not at all, and what cannot be written said plainly
+
+
+def test_output_naming_a_folder_is_an_error_naming_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    book = make_book(tmp_path, {"01-one.md": "# One\n\nText.\n"})
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "kept.txt").write_text("kept", encoding="utf-8")
+    code, lines = run(capsys, "epub", "--book", str(book), "-o", str(folder))
+    assert code == 1 and errors(lines) == [("out", 0, "output-folder")], lines
+    assert "is a folder" in lines[0]
+    assert sorted(p.name for p in folder.iterdir()) == ["kept.txt"]
+
+
+def stray(folder: Path) -> list[str]:
+    """Temporaries left anywhere under ``folder`` (the outputs' and the cache's)."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*.part"))
+
+
+def test_a_later_build_removes_the_temporaries_a_killed_one_left(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """A temporary nobody holds (its build was killed) is removed by the next build writing there;
+    one a running build holds (locked) is left alone."""
+    import fcntl
+
+    book = make_book(tmp_path, {"01-one.md": "# One\n\nText.\n"})
+    out = tmp_path / "out"
+    out.mkdir()
+    left = out / ".x.epub.k3x9q2mz.part"
+    left.write_bytes(b"half an EPUB")
+    held = out / ".x.epub.a1b2c3d4.part"
+    held.write_bytes(b"another build's EPUB, being written")
+    handle = held.open("rb")
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    try:
+        code, _ = run(capsys, "epub", "--book", str(book), "-o", str(out / "x.epub"))
+        assert code == 0
+        assert stray(out) == [held.name]
+    finally:
+        handle.close()
+    code, _ = run(capsys, "epub", "--book", str(book), "-o", str(out / "x.epub"))
+    assert code == 0 and stray(out) == []
+
+
+def _limit_file_size() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+
+def test_a_full_disk_is_an_error_naming_the_folder_and_keeps_the_old_files(tmp_path: Path) -> None:
+    """A disk that fills up, simulated with RLIMIT_FSIZE (no write may pass 64 KiB: the EPUB, with
+    its fonts, is a megabyte): the write fails as on a full disk, with EFBIG for ENOSPC."""
+    book = make_book(tmp_path, {"01-one.md": "# One\n\nText.\n"})
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "x.epub").write_bytes(b"the previous edition")
+    done = run_apart(book, "epub", "-o", str(out / "x.epub"), preexec=_limit_file_size)
+    assert done.returncode == 1, done.stderr
+    [line] = [line for line in done.stderr.splitlines() if "error[" in line]
+    assert line.startswith("out/x.epub:0:0: error[output-write]: cannot write out/x.epub: ") and " out;" in line, line
+    assert (out / "x.epub").read_bytes() == b"the previous edition"
+    assert stray(out) == []
+
+
+def _mount(*args: str) -> bool:
+    return subprocess.run(["mount", *args], capture_output=True, check=False).returncode == 0
+
+
+def test_a_tiny_full_disk_is_an_error_naming_the_folder_and_keeps_the_old_files(tmp_path: Path) -> None:
+    """The same with a real ENOSPC: a 256 KiB tmpfs (needs root allowed to mount; skipped elsewhere,
+    where the RLIMIT_FSIZE test above stands in for it)."""
+    book = make_book(tmp_path, {"01-one.md": "# One\n\nText.\n"})
+    out = tmp_path / "out"
+    out.mkdir()
+    if os.geteuid() != 0 or not _mount("-t", "tmpfs", "-o", "size=256k", "tmpfs", str(out)):
+        pytest.skip("mounting a tmpfs needs root allowed to mount; the RLIMIT_FSIZE test covers a full disk")
+    try:
+        (out / "x.epub").write_bytes(b"the previous edition")
+        done = run_apart(book, "epub", "-o", str(out / "x.epub"))
+        assert done.returncode == 1, done.stderr
+        assert "error[output-write]: cannot write out/x.epub: the disk holding out is full" in done.stderr
+        assert (out / "x.epub").read_bytes() == b"the previous edition"
+        assert stray(out) == []
+    finally:
+        _mount("-o", "remount,rw", str(out))
+        subprocess.run(["umount", str(out)], check=False)
+
+
+def test_a_read_only_build_folder_is_an_error_naming_it_and_keeps_the_old_files(tmp_path: Path) -> None:
+    """A build/ nobody may write to: a chmod for a user, a read-only tmpfs for root (which ignores
+    file modes; skipped where root may not mount)."""
+    book = make_book(tmp_path, {"01-one.md": "# One\n\nText.\n"})
+    build = tmp_path / "build"
+    build.mkdir()
+    mounted = os.geteuid() == 0
+    if mounted and not _mount("-t", "tmpfs", "-o", "size=4m", "tmpfs", str(build)):
+        pytest.skip("a read-only folder for root needs a mount, which this machine does not allow")
+    try:
+        (build / "hostile.epub").write_bytes(b"the previous edition")
+        if mounted:
+            assert _mount("-o", "remount,ro", str(build))
+        else:
+            build.chmod(0o555)
+        done = run_apart(book, "epub", cwd=tmp_path)
+        assert done.returncode == 1, done.stderr
+        assert "error[output-write]: cannot write build/hostile.epub: build is" in done.stderr, done.stderr
+        assert (build / "hostile.epub").read_bytes() == b"the previous edition"
+        assert sorted(p.name for p in build.iterdir()) == ["hostile.epub"]
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(build)], check=False)
+        else:
+            build.chmod(0o755)
+
+
+def test_a_forged_cache_entry_cannot_put_unsafe_html_into_the_epub(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """An entry rewritten with a valid key and checksum (as anyone who can write build/.cache can)
+    is sanitised as it is read: its script, handlers and frames never reach the EPUB."""
+    import hashlib
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    book = make_book(tmp_path, {"01-one.md": "# One\n\nText[^a].\n\n[^a]: A note.\n"})
+    assert run(capsys, "epub", "--book", str(book), "-o", "first.epub")[0] == 0
+    [entry] = list(Path("build/.cache/chapter").rglob("*"))[-1:]
+    assert entry.is_file()
+    header, _, data = entry.read_bytes().partition(b"\n")
+    chapter = json.loads(data)
+    evil = '<script>alert(1)</script><p onclick="alert(2)">forged<iframe src="http://example.org/"/></p>'
+    chapter["html"] += evil
+    chapter["title_html"] += '<img src="x" onerror="alert(3)"/>'
+    chapter["notes"][0]["html"] += '<a href="javascript:alert(4)">x</a>'
+    forged = json.dumps(chapter).encode("utf-8")
+    key = header.split(b" ")[0]
+    entry.write_bytes(key + b" " + hashlib.sha256(forged).hexdigest().encode() + b"\n" + forged)
+    assert run(capsys, "epub", "--book", str(book), "-o", "second.epub")[0] == 0
+    pages = b"".join(data for name, data in read_epub(Path("second.epub")).items() if name.endswith(".xhtml"))
+    assert b"forged" in pages  # the entry was used...
+    for unsafe in (b"<script", b"onclick", b"<iframe", b"onerror", b"javascript:"):
+        assert unsafe not in pages  # ...and sanitised
+
+
+# Interruptions: Ctrl-C, a stopped layout process, kill -9 at any moment; processes capped
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found: set[int] = set()
+    stack = [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def start_apart(book: Path, *argv: str, cwd: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # A session of its own: a signal to its group reaches it and its layout processes, as Ctrl-C
+    # on a terminal reaches every process of the foreground job.
+    return subprocess.Popen([sys.executable, "-m", "publish", *argv, "--book", str(book)], cwd=cwd, env=env,
+                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def layout_processes(pid: int) -> set[int]:
+    """The processes below ``pid`` that are publish's own (not a compiler WeasyPrint's library
+    lookup runs for a moment)."""
+    found = set()
+    for child in descendants(pid):
+        try:
+            command = (Path("/proc") / str(child) / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"publish" in command and alive(child):
+            found.add(child)
+    return found
+
+
+def wait_for_layout(process: subprocess.Popen[str], count: int, timeout: float = 120) -> set[int]:
+    """The layout processes, once ``count`` of them have been running for a third of a second (a
+    fork that execs a compiler a moment later, for ctypes to find Pango, is not one)."""
+    import time
+
+    first_seen: dict[int, float] = {}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = time.monotonic()
+        found = layout_processes(process.pid)
+        first_seen = {pid: first_seen.get(pid, now) for pid in found}
+        lasting = {pid for pid, since in first_seen.items() if now - since >= 0.3}
+        if len(lasting) >= count:
+            return lasting
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.02)
+    pytest.fail(f"no {count} layout processes after {timeout} s")
+
+
+def copy_default_book(where: Path) -> Path:
+    import shutil
+
+    book = where / "book"
+    shutil.copytree(ROOT / "manuscript", book)
+    return book
+
+
+@pytest.mark.slow
+def test_ctrl_c_ends_with_one_line_and_status_130(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    book = copy_default_book(tmp_path)
+    process = start_apart(book, "pdf", "--no-cache", "--jobs", "2", cwd=tmp_path)
+    workers = wait_for_layout(process, 2)
+    time.sleep(0.5)  # laying out
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert err.splitlines() == ["publish pdf: interrupted"], err
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(pid) for pid in workers)
+    assert not (tmp_path / "build").exists() or stray(tmp_path / "build") == []
+
+
+@pytest.mark.slow
+def test_a_stopped_layout_process_ends_the_build_with_an_error_naming_the_part(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    stopped_deadline = 10.0  # README: "an error naming the part within 10 seconds"
+    book = copy_default_book(tmp_path)
+    (tmp_path / "book.pdf").write_bytes(b"%PDF the previous edition")
+    process = start_apart(book, "pdf", "--no-cache", "--jobs", "2", "-o", "book.pdf", cwd=tmp_path)
+    workers = wait_for_layout(process, 2)
+    time.sleep(0.3)
+    started = time.monotonic()
+    for pid in workers:
+        os.kill(pid, signal.SIGSTOP)  # both: with one left, it might finish every part alone
+    assert all(alive(pid) for pid in workers)
+    _, err = process.communicate(timeout=stopped_deadline + 60)
+    took = time.monotonic() - started
+    assert process.returncode == 1
+    [line] = err.splitlines()
+    assert re.fullmatch(r"publish pdf: error: the layout process \d+ laying out .+ has been stopped \(SIGSTOP\) "
+                        r"for 10 s; the build gives up rather than wait for it: run it again", line), line
+    assert re.search(r"laying out (front|ch\d\d|notes|nothing yet)", line)
+    assert stopped_deadline <= took < stopped_deadline + 30
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(pid) for pid in workers), "a stopped layout process outlived the build"
+    assert (tmp_path / "book.pdf").read_bytes() == b"%PDF the previous edition"
+    from publish.pdf.engine import STOPPED_DEADLINE
+
+    assert stopped_deadline == STOPPED_DEADLINE
+
+
+@pytest.mark.slow
+def test_jobs_40_on_a_two_chapter_book_starts_a_process_a_part(tmp_path: Path) -> None:
+    import time
+
+    book = make_book(tmp_path, {"01-one.md": "# One\n\nText[^a].\n\n[^a]: A note.\n", "02-two.md": "# Two\n\nMore.\n"})
+    process = start_apart(book, "pdf", "--no-cache", "--jobs", "40", "-o", "x.pdf", cwd=tmp_path)
+    from collections import Counter
+
+    seen: Counter[int] = Counter()
+    while process.poll() is None:
+        seen.update(layout_processes(process.pid))
+        time.sleep(0.01)
+    _, err = process.communicate()
+    assert process.returncode == 0, err
+    # Front matter, two chapters, the Notes: four parts, at most four layout processes. (A fork
+    # that execs a moment later, as ctypes runs ldconfig to find Pango, is not one.)
+    lasting = {pid for pid, samples in seen.items() if samples >= 10}
+    assert 1 <= len(lasting) <= 4, seen
+
+
+@pytest.mark.slow
+def test_kill_9_at_any_moment_leaves_whole_editions_and_the_next_build_leaves_no_trace(tmp_path: Path) -> None:
+    """``publish build`` killed at random moments (a fixed seed): each edition is the previous
+    build's or the new one's, whole, and both are of the same build; the next build completes
+    and leaves no temporary behind, in build/ or in its cache."""
+    import random
+    import signal
+    import time
+
+    book = make_book(tmp_path, {"01-one.md": "# One\n\nFirst words[^a].\n\n[^a]: A note.\n",
+                                "02-two.md": "# Two\n\nMore words.\n"})
+
+    def build(expected: int = 0) -> dict[str, bytes]:
+        done = run_apart(book, "build", cwd=tmp_path, timeout=300)
+        assert done.returncode == expected, done.stderr
+        return {name: (tmp_path / "build" / name).read_bytes() for name in ("hostile.epub", "hostile.pdf")}
+
+    old = build()
+    (book / "02-two.md").write_text("# Two\n\nOther words.\n", encoding="utf-8")
+    started = time.monotonic()
+    new = build()
+    duration = time.monotonic() - started
+    (book / "02-two.md").write_text("# Two\n\nMore words.\n", encoding="utf-8")
+    assert build() == old
+    chance = random.Random(18)
+    for attempt in range(8):
+        (book / "02-two.md").write_text("# Two\n\nOther words.\n" if attempt % 2 == 0 else "# Two\n\nMore words.\n",
+                                        encoding="utf-8")
+        before = {name: (tmp_path / "build" / name).read_bytes() for name in ("hostile.epub", "hostile.pdf")}
+        process = start_apart(book, "build", cwd=tmp_path)
+        time.sleep(chance.uniform(0.05, duration * 1.1))
+        workers = layout_processes(process.pid)
+        os.kill(process.pid, signal.SIGKILL)  # the build's own process: its layout processes must follow
+        process.communicate()
+        after = {name: (tmp_path / "build" / name).read_bytes() for name in ("hostile.epub", "hostile.pdf")}
+        assert after in (before, new if attempt % 2 == 0 else old), f"attempt {attempt}: editions of two builds"
+        deadline = time.monotonic() + 10
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(alive(pid) for pid in workers)
+    (book / "02-two.md").write_text("# Two\n\nOther words.\n", encoding="utf-8")
+    assert build() == new
+    assert stray(tmp_path / "build") == []
