@@ -56,11 +56,11 @@ def write_outputs(outputs: dict[Path, bytes]) -> None:
         temporaries: dict[Path, Temporary] = {}
         for target, data in outputs.items():
             with _reported(target):
-                temporary = stack.enter_context(_temporary(target))
+                temporary = stack.enter_context(temporary_beside(target))
                 temporaries[target] = temporary
                 _write_all(temporary.fd, data)
         with _held_signals():
-            _rename_all(temporaries)
+            replace_all(temporaries)
 
 
 def write_atomic(target: Path, data: bytes) -> None:
@@ -70,10 +70,10 @@ def write_atomic(target: Path, data: bytes) -> None:
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """A locked temporary path beside ``target``; renamed onto it only if the block succeeds."""
-    with _reported(target), _temporary(target) as temporary:
+    with _reported(target), temporary_beside(target) as temporary:
         yield temporary.path
         with _held_signals():
-            _rename_all({target: temporary})
+            replace_all({target: temporary})
 
 
 def sweep_temporaries(folder: Path) -> list[Path]:
@@ -109,7 +109,7 @@ def sweep_temporaries(folder: Path) -> list[Path]:
 
 
 @contextlib.contextmanager
-def _temporary(target: Path) -> Iterator[Temporary]:
+def temporary_beside(target: Path) -> Iterator[Temporary]:
     """A new temporary beside ``target``, locked from the moment it exists; removed on leaving
     unless it was renamed onto the target."""
     folder = target.parent
@@ -140,7 +140,7 @@ def _write_all(fd: int, data: bytes) -> None:
     os.fchmod(fd, 0o644)
 
 
-def _rename_all(temporaries: dict[Path, Temporary]) -> None:
+def replace_all(temporaries: dict[Path, Temporary]) -> None:
     """Rename each temporary onto its target; if one fails, put back the targets already replaced."""
     backups: dict[Path, Path | None] = {}
     try:

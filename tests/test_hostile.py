@@ -685,3 +685,23 @@ def test_kill_9_at_any_moment_leaves_whole_editions_and_the_next_build_leaves_no
     (book / "02-two.md").write_text("# Two\n\nOther words.\n", encoding="utf-8")
     assert build() == new
     assert stray(tmp_path / "build") == []
+
+
+def test_a_rename_that_fails_puts_back_the_files_already_replaced(tmp_path: Path) -> None:
+    """Both editions or neither: the second rename fails (a folder took the PDF's name after the
+    build checked), so the EPUB already renamed is put back as it was."""
+    from publish.diagnostics import PublishError
+    from publish.output import replace_all, temporary_beside
+
+    epub, pdf = tmp_path / "book.epub", tmp_path / "book.pdf"
+    epub.write_bytes(b"the previous EPUB")
+    with temporary_beside(epub) as new_epub, temporary_beside(pdf) as new_pdf:
+        os.write(new_epub.fd, b"the new EPUB")
+        os.write(new_pdf.fd, b"the new PDF")
+        pdf.mkdir()
+        (pdf / "occupied").write_text("a folder where the PDF goes", encoding="utf-8")
+        with pytest.raises(PublishError) as failure:
+            replace_all({epub: new_epub, pdf: new_pdf})
+    assert [d.code for d in failure.value.diagnostics] == ["output-write"]
+    assert epub.read_bytes() == b"the previous EPUB"
+    assert stray(tmp_path) == []
