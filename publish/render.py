@@ -284,10 +284,13 @@ def number_notes(body: html.HtmlElement, syntax: markdown_notes.NoteSyntax, toke
     items: dict[int, html.HtmlElement] = {}
     for div in body.iter("div"):
         if div.get("data-notes") == token:
-            for item in div.iterchildren("li"):
+            for item in list(div.iterchildren("li")):
                 index = _index(item.get("data-fn"), token)
                 if index is not None:
                     del item.attrib["data-fn"]
+                    # Each note its own tree: lxml, freeing an element, looks through the whole
+                    # tree it belongs to, and ten thousand notes in one tree made that quadratic.
+                    div.remove(item)
                     items[index] = item
             div.getparent().remove(div)
             break
@@ -548,23 +551,27 @@ def _refine_text(root: html.HtmlElement, language: str, *, in_note: bool = False
             continue
         note_context = in_note or el.get("data-note") is not None
         inside_link = el.tag == "a" or any(a.tag == "a" for a in el.iterancestors())
+        # Links made from URLs go in beside the text they came from, never at a position counted
+        # among a paragraph's thousands of children (lxml walks them to find one).
         if el.text:
-            el.text = _refine_piece(el, el.text, 0, note_context, inside_link)
+            el.text = _refine_piece(el, None, el.text, note_context, inside_link)
         for child in list(el):
             if child.tail and child.tag not in ("wbr",):
-                child.tail = _refine_piece(el, child.tail, el.index(child) + 1, note_context, inside_link)
+                child.tail = _refine_piece(el, child, child.tail, note_context, inside_link)
     if root.get("data-note") is not None:
         del root.attrib["data-note"]
 
 
-def _refine_piece(parent: html.HtmlElement, text: str, position: int, in_note: bool, inside_link: bool) -> str:
-    """Refine one text run; URLs found in it are inserted as links at ``position`` in ``parent``."""
+def _refine_piece(parent: html.HtmlElement, before: html.HtmlElement | None, text: str, in_note: bool,
+                  inside_link: bool) -> str:
+    """Refine one text run of ``parent``: its own text (``before`` None) or the tail of its child
+    ``before``; URLs found in it become links placed right after that. Returns the text that
+    stays where the run was."""
     pieces = typography.split_urls(text)
     if inside_link or not any(is_url for _, is_url in pieces):
         return "".join(piece if is_url else typography.refine_dashes(piece, in_note=in_note)
                        for piece, is_url in pieces)
     lead = ""
-    insert_at = position
     last: html.HtmlElement | None = None
     for piece, is_url in pieces:
         if not is_url:
@@ -576,8 +583,12 @@ def _refine_piece(parent: html.HtmlElement, text: str, position: int, in_note: b
             continue
         link = html.Element("a", {"class": "url", "href": piece})
         _fill_url(link, piece)
-        parent.insert(insert_at, link)
-        insert_at += 1
+        if last is not None:
+            last.addnext(link)
+        elif before is not None:
+            before.addnext(link)
+        else:
+            parent.insert(0, link)
         last = link
     return lead
 

@@ -10,6 +10,7 @@ the fast tests made).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
@@ -19,6 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from publish.cli import main
@@ -705,3 +708,65 @@ def test_a_rename_that_fails_puts_back_the_files_already_replaced(tmp_path: Path
     assert [d.code for d in failure.value.diagnostics] == ["output-write"]
     assert epub.read_bytes() == b"the previous EPUB"
     assert stray(tmp_path) == []
+
+
+# Linear cost: LinearInline gives Python-Markdown's own output (its times: benchmarks/cost.py)
+
+# Pieces of Markdown that the inline patterns act on, and that end or nest blocks around them.
+INLINE_PIECES = (
+    "*", "_", "**", "__", "***", '"', "'", "[^a]", "[^b]", "[^zz]", "[link](http://x.org/a)", "[l *e*](<u v>)",
+    "`", "``", "<em>", "</em>", "<b>x</b>", "&amp;", "&", "\\*", "\\", " ", "  ", "\n", "word", "it's", "a",
+    "<http://x.org>", "<me@x.org>", "![img](a.png)", "[ref]", "[ref][]", "{: #id}", "--", "...", "<<", ">>",
+    "http://example.org/x", "(", ")", "[", "]", "!", "<", ">", "x_y_z", "*a*", "**b**", "_c_", "'q'", '"d"',
+    "1'", "'80s", "[^a]:", "<span>", "</span>", "<!-- c -->", "\t", "é", "\u00b7", "\n\n- ", "\n> ", "\n# ",
+    "\n| a | b |\n|---|---|\n| c *d* | \"e\" |\n", "\n    code\n", "\n1. ", "\n\n<div>\n", "\n</div>\n\n",
+    "\n  - ", '<img src="x.png">', '<a href="u">', "</a>",
+)
+
+
+def test_chapters_are_converted_by_the_linear_inline_processor() -> None:
+    """The comparison below compares something: convert runs LinearInline for both runners."""
+    import markdown
+
+    from publish.markdown_notes import INLINE_RUNNERS, LinearInline, replace_inline_runners
+
+    md = markdown.Markdown(extensions=["smarty"])
+    replace_inline_runners(md)
+    assert all(type(md.treeprocessors[name]) is LinearInline for name in INLINE_RUNNERS)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.sampled_from(INLINE_PIECES), max_size=60).map("".join), min_size=1, max_size=4),
+       st.booleans())
+def test_linear_inline_gives_python_markdowns_own_html(paragraphs: list[str], with_notes: bool) -> None:
+    """Byte for byte, on paragraphs dense with emphasis, quotes, notes, links, code and raw HTML:
+    the chapter's HTML through LinearInline and through Python-Markdown's inline processor."""
+    from publish import markdown_notes, render
+
+    text = "\n\n".join(paragraphs)
+    if with_notes:
+        text += '\n\n[^a]: Note *a* "q" [^b].\n\n[^b]: B `c`.\n'
+    ours = render._convert(text, "en").html
+    stock = functools.partial(markdown_notes.convert, linear=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(markdown_notes, "convert", stock)
+        theirs = render._convert(text, "en").html
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("make", [
+    lambda: "".join(f"Claim {i} rests on it[^a]. " for i in range(300)) + "\n\n[^a]: The source.\n",
+    lambda: "\n\n".join(f'"Para" *{i}* [l](u) `c` it\'s[^n{i}]' for i in range(300))
+    + "\n\n" + "\n".join(f"[^n{i}]: Note {i}, *with* a word." for i in range(300)),
+], ids=["one-note-cited-300-times", "300-notes"])
+def test_long_chapters_give_python_markdowns_own_html(make: Callable[[], str]) -> None:
+    """The shapes the benchmark times (one note cited again and again, many notes, one long
+    paragraph) give the same HTML as Python-Markdown's own inline processor."""
+    from publish import markdown_notes, render
+
+    text = make()
+    ours = render._convert(text, "en").html
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(markdown_notes, "convert", functools.partial(markdown_notes.convert, linear=False))
+        theirs = render._convert(text, "en").html
+    assert ours == theirs
