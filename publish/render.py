@@ -211,8 +211,11 @@ def _convert(text: str, language: str) -> markdown_notes.Converted:
 
 def _token(text: str) -> str:
     """A mark the adapter puts on the elements it makes: raw HTML in the chapter cannot carry it,
-    since it is derived from the whole text (the text would have to contain its own digest)."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    since it is derived from the whole text (the text would have to contain its own digest).
+    Derived from the text as converted, control characters removed, so that the converter and the
+    numbering, given the chapter before and after that removal, make the same mark."""
+    converted = sanitize.CONTROL.sub("", text)
+    return hashlib.sha256(converted.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 class SourcePlaces:

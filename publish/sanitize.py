@@ -52,6 +52,9 @@ class Removal:
 def clean_tree(root: html.HtmlElement) -> list[Removal]:
     """Remove unsafe or invalid markup from ``root`` in place; return what was removed."""
     removed: list[Removal] = []
+    # Controls first: a character reference (``&#x1;``) puts one in a parsed text, and lxml refuses
+    # to join such a text with its neighbour when an element between them is dropped.
+    _strip_controls(root)
     for el in list(root.iter()):
         if not isinstance(el.tag, str):
             # Comments and processing instructions carry no content for a reader.
@@ -84,15 +87,20 @@ def clean_tree(root: html.HtmlElement) -> list[Removal]:
             elif lowered not in ATTRIBUTES and not lowered.startswith(("data-", "aria-")):
                 removed.append(Removal(f"{name} attribute", name))
                 del el.attrib[name]
-    for el in root.iter():
-        if isinstance(el.tag, str):
-            if el.text:
-                el.text = CONTROL.sub("", el.text)
-            if el.tail:
-                el.tail = CONTROL.sub("", el.tail)
-            for name, value in el.attrib.items():
-                el.attrib[name] = CONTROL.sub("", value)
     return removed
+
+
+def _strip_controls(root: html.HtmlElement) -> None:
+    """Remove the characters XML forbids from every text, tail and attribute under ``root``."""
+    for el in root.iter():
+        if el.tail and CONTROL.search(el.tail):
+            el.tail = CONTROL.sub("", el.tail)
+        if isinstance(el.tag, str):
+            if el.text and CONTROL.search(el.text):
+                el.text = CONTROL.sub("", el.text)
+            for name, value in el.attrib.items():
+                if CONTROL.search(value):
+                    el.attrib[name] = CONTROL.sub("", value)
 
 
 def clean_style(css: str, *, fragments: bool) -> tuple[str, bool]:
