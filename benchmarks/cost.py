@@ -130,9 +130,9 @@ def same_as_python_markdown(text: str) -> bool:
 
     from publish import markdown_notes, render
 
-    ours = render._convert(text, "en").html
+    ours = render._convert(text).html
     with mock.patch.object(markdown_notes, "convert", functools.partial(markdown_notes.convert, linear=False)):
-        theirs = render._convert(text, "en").html
+        theirs = render._convert(text).html
     return ours == theirs
 
 

@@ -7,8 +7,9 @@ the chapters, their rendering, the checks) and stops there on any error it repor
 anything is written. Then:
 
 - ``build_epub``:  the EPUB edition (``epub.edition.make_epub``) → written
-- ``build_pdf``:   engine started → book read → the PDF edition (``pdf.edition.make_pdf``) → the
-                   chapters' page counts kept for proofs (``pdf.page_counts``) → written
+- ``build_pdf``:   engine started → book read → the PDF edition (``pdf.edition.make_pdf``; for a
+                   printer, its sheet, PDF/X and preflight) → the chapters' page counts kept for
+                   proofs (``pdf.page_counts``) → written
 - ``build_both``:  engine started → book read → EPUB → PDF → page counts → both written, or neither
 - ``proofing``:    engine started (for a PDF) → for each proof: the chapter read and checked, its
                    flags (``proof.flags``) → the web page (``proof.html``) and/or the PDF (``proof.pdf``)
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from publish.cache import Cache
+from publish.destinations import Destinations, destinations_for
 from publish.diagnostics import Diagnostic, PublishError, Severity, has_errors, merge
 from publish.output import write_outputs
 
@@ -37,17 +39,9 @@ if TYPE_CHECKING:
     from publish.proof.chapter import Provenance
     from publish.render import ChapterSource
 
-OUTPUT_DIR = Path("build")
-
-
-def default_output(name: str) -> Path:
-    """``build/`` in the working folder, where README's commands run."""
-    return OUTPUT_DIR / name
-
-
-def open_cache(enabled: bool = True) -> Cache | None:
-    """The build cache in ``build/.cache``; None with ``--no-cache``."""
-    return Cache(OUTPUT_DIR / ".cache") if enabled else None
+def open_cache(book_dir: Path, out_dir: Path | None = None, enabled: bool = True) -> Cache | None:
+    """The book's own build cache in its output folder (``destinations``); None with ``--no-cache``."""
+    return Cache(destinations_for(book_dir, out_dir).cache) if enabled else None
 
 
 def check_book(book_dir: Path, cache: Cache | None = None) -> list[Diagnostic]:
@@ -81,6 +75,7 @@ def start_engine(kind: str, jobs: int | None = None, parts: int | None = None) -
 
 def build_epub(
     book_dir: Path, output: Path | None = None, *, cache: Cache | None = None, strict: bool = False,
+    out_dir: Path | None = None,
 ) -> tuple[Path, list[Diagnostic]]:
     """The EPUB edition, written whole or not at all (nothing on an error, or a warning if ``strict``)."""
     # 1 - the book, read and checked
@@ -90,29 +85,31 @@ def build_epub(
 
     data, found = make_epub(book, cache)
     # 3 - written, unless what was found stops it
-    target = output or default_output(f"{book.slug}.epub")
+    target = output or destinations_for(book_dir, out_dir).epub(book.slug)
     return target, commit(merge(problems, found), strict, {target: data})
 
 
 def build_pdf(
-    book_dir: Path, output: Path | None = None, *, variant: str = "digital", cache: Cache | None = None,
-    jobs: int | None = None, strict: bool = False,
+    book_dir: Path, output: Path | None = None, *, variant: str = "digital", printer: str | None = None,
+    bleed: str = "auto", cache: Cache | None = None, jobs: int | None = None, strict: bool = False,
+    out_dir: Path | None = None,
 ) -> tuple[Path, list[Diagnostic]]:
     """The PDF edition, laid out in ``jobs`` processes (default: one per core); written whole or
-    not at all."""
+    not at all. With a ``printer`` (``pdf.printers``), its print file, checked by its preflight."""
     # 1 - the engine, warming up while this process reads the book
     with start_engine("pdf", jobs, parts_of(book_dir)) as engine:
         # 2 - the book, read and checked
         book, problems = read_book(book_dir, cache, strict=strict)
         # 3 - laid out, numbered and joined
-        typeset = _typeset(book, variant, cache, engine)
+        typeset = _typeset(book, variant, printer, bleed, cache, engine)
     # 4 - written, unless what was found stops it
-    target = output or default_output(f"{book.slug}.pdf")
+    target = output or destinations_for(book_dir, out_dir).pdf(book.slug, pdf_name(variant, printer))
     return target, commit(merge(problems, typeset.diagnostics), strict, {target: typeset.data})
 
 
 def build_both(
-    book_dir: Path, *, variant: str = "digital", cache: Cache | None = None, strict: bool = False,
+    book_dir: Path, *, variant: str = "digital", printer: str | None = None, bleed: str = "auto",
+    cache: Cache | None = None, strict: bool = False, out_dir: Path | None = None,
 ) -> tuple[list[Path], list[Diagnostic]]:
     """Both editions, or neither: each is made in full before either file is replaced."""
     # 1 - the engine, warming up while the book is read and the EPUB made
@@ -124,9 +121,10 @@ def build_both(
 
         epub_data, epub_found = make_epub(book, cache)
         # 4 - the PDF
-        typeset = _typeset(book, variant, cache, engine)
+        typeset = _typeset(book, variant, printer, bleed, cache, engine)
     # 5 - both written, unless what either found stops them
-    targets = {default_output(f"{book.slug}.epub"): epub_data, default_output(f"{book.slug}.pdf"): typeset.data}
+    places = destinations_for(book_dir, out_dir)
+    targets = {places.epub(book.slug): epub_data, places.pdf(book.slug, pdf_name(variant, printer)): typeset.data}
     return list(targets), commit(merge(problems, epub_found, typeset.diagnostics), strict, targets)
 
 
@@ -138,6 +136,16 @@ def build_print_html(
     from publish.pdf.edition import single_html
 
     return output, commit(problems, strict, {output: single_html(book, variant).encode("utf-8")})
+
+
+def pdf_name(variant: str, printer: str | None) -> str:
+    """What names the PDF among the book's outputs: ``digital`` (``<slug>.pdf``), ``print`` for
+    ``--variant print`` (which is its printer preset's file), else the printer preset's name."""
+    from publish.pdf.printers import VARIANT_PRINT_PRESET
+
+    if printer is None or (variant == "print" and printer == VARIANT_PRINT_PRESET):
+        return variant
+    return printer
 
 
 def parts_of(book_dir: Path) -> int:
@@ -161,12 +169,16 @@ class _Typeset:
     diagnostics: list[Diagnostic]
 
 
-def _typeset(book: Book, variant: str, cache: Cache | None, engine: Engine | None) -> _Typeset:
-    """The PDF's bytes and report; each chapter's page count kept for later proofs."""
+def _typeset(book: Book, variant: str, printer: str | None, bleed: str, cache: Cache | None,
+             engine: Engine | None) -> _Typeset:
+    """The PDF's bytes and report (the printer's preflight with it); each chapter's page count
+    kept for later proofs."""
     from publish.pdf.edition import make_pdf
     from publish.pdf.page_counts import record_page_counts
+    from publish.pdf.printers import find_printer
 
-    typeset = make_pdf(book, variant=variant, cache=cache, engine=engine)
+    chosen = find_printer(printer) if printer is not None else None
+    typeset = make_pdf(book, variant=variant, printer=chosen, bleed=bleed, cache=cache, engine=engine)
     if cache is not None:
         record_page_counts(book, typeset.settings, typeset.chapter_pages, cache)
     return _Typeset(typeset.data, typeset.diagnostics)
@@ -236,11 +248,13 @@ def prepare_proof(book_dir: Path, argument: str, *, cache: Cache | None = None) 
     problems += render_problems
     # A link to another chapter needs that chapter's anchors: render only the chapters linked to.
     ids: dict[str, set[str]] = {s.path.name: set() for s in sources}
+    titles = {chosen.path.name: chapter.title}
     ids[chosen.path.name] = chapter_ids(chapter)
     for source in sources:
         if source is not chosen and source.path.name in chosen.text:
-            ids[source.path.name] = chapter_ids(render(source, 1)[0])
-    problems += check_images(book_dir, chapter) + check_links(chapter, ids)
+            linked = render(source, 1)[0]
+            ids[source.path.name], titles[source.path.name] = chapter_ids(linked), linked.title
+    problems += check_images(book_dir, chapter) + check_links(chapter, ids, titles)
     problems = sort_diagnostics(problems)
     if has_errors(problems):
         raise PublishError(problems)
@@ -274,15 +288,17 @@ def cached_count_notes(text: str, language: str, cache: Cache | None) -> int:
 class Proofer:
     """Proofs of chapters of one book, made one after another (``--watch``) with one engine."""
 
-    def __init__(self, book_dir: Path, cache: Cache | None, engine: Engine | None) -> None:
+    def __init__(self, book_dir: Path, cache: Cache | None, engine: Engine | None,
+                 places: Destinations | None = None) -> None:
         self.book_dir = book_dir
         self.cache = cache
         self.engine = engine
+        self.places = places or destinations_for(book_dir)
 
     def proof(self, argument: str, *, html: Path | None, pdf: Path | None, live_reload: bool = False,
               default_html: bool = False, default_pdf: bool = False) -> tuple[list[Path], list[Diagnostic]]:
         """The chapter ``argument`` names: its web page and/or its PDF, at the paths given or, with
-        ``default_*``, at build/proof/NN-slug.html/.pdf. Returns what was written and the
+        ``default_*``, at proof/NN-slug.html/.pdf in the book's output folder. Returns what was written and the
         problems and editorial flags."""
         # 1 - the chapter, read and checked as the book numbers it; its flags
         job = prepare_proof(self.book_dir, argument, cache=self.cache)
@@ -291,7 +307,7 @@ class Proofer:
         if html is not None or default_html:
             from publish.proof.html import write_proof_html
 
-            target = html or proof_output(job.chapter.stem, ".html")
+            target = html or self.places.proof(job.chapter.stem, ".html")
             written.append(write_proof_html(job.book, job.chapter, job.flags, job.provenance, target,
                                             live_reload=live_reload))
         # 3 - the PDF: the chapter as the book sets it, its folios the full edition's (the page
@@ -299,23 +315,30 @@ class Proofer:
         if pdf is not None or default_pdf:
             from publish.proof.pdf import make_proof_pdf
 
-            target = pdf or proof_output(job.chapter.stem, ".pdf")
+            target = pdf or self.places.proof(job.chapter.stem, ".pdf")
             data = make_proof_pdf(job.book, job.chapter, job.sources, job.provenance.text, cache=self.cache,
                                   engine=self.engine)
             commit([], False, {target: data})
             written.append(target)
         return written, job.problems + job.flags
 
+    def target(self, argument: str, suffix: str) -> Path:
+        """Where the proof of the chapter ``argument`` names is written by default (``suffix``
+        ``.html`` or ``.pdf``), found even when the chapter cannot be proofed as it stands."""
+        from publish.config import fallback_config, load_config
+        from publish.manuscript import read_chapters
+        from publish.proof.chapter import choose_chapter
+
+        config, _ = load_config(self.book_dir)
+        sources, _ = read_chapters(self.book_dir, config or fallback_config())
+        return self.places.proof(choose_chapter(argument, sources).path.stem, suffix)
+
 
 @contextmanager
-def proofing(book_dir: Path, *, cache: Cache | None, pdf: bool) -> Iterator[Proofer]:
+def proofing(book_dir: Path, *, cache: Cache | None, pdf: bool, out_dir: Path | None = None) -> Iterator[Proofer]:
     """A ``Proofer``, with an engine started for it when proofs are PDFs (a web page needs none)."""
     with start_engine("proof") if pdf else nullcontext(None) as engine:
-        yield Proofer(book_dir, cache, engine)
-
-
-def proof_output(chapter_stem: str, suffix: str) -> Path:
-    return OUTPUT_DIR / "proof" / f"{chapter_stem}{suffix}"
+        yield Proofer(book_dir, cache, engine, destinations_for(book_dir, out_dir))
 
 
 def watched_paths(book_dir: Path) -> list[Path]:
@@ -325,3 +348,41 @@ def watched_paths(book_dir: Path) -> list[Path]:
 
     paths = [book_dir / CONFIG_NAME, *sorted(book_dir.glob("*.md"))]
     return paths + sorted(p for p in styles_dir().rglob("*") if p.is_file())
+
+
+def clean(book_dir: Path, out_dir: Path | None = None) -> list[Path]:
+    """``publish clean``: remove what the commands write for this book by default (its editions,
+    every PDF variant, its chapters' proofs, its cache), then the folders this leaves empty; a
+    file the book does not name (another book's, or one written with ``-o``) stays. Returns what
+    was removed."""
+    import glob
+    import shutil
+
+    from publish.config import fallback_config, load_config
+    from publish.manuscript import read_chapters
+    from publish.model import slugify
+    from publish.pdf.edition import VARIANTS
+    from publish.pdf.printers import PRINTERS
+
+    places = destinations_for(book_dir, out_dir)
+    config, _ = load_config(book_dir)
+    files: list[Path] = []
+    if config is not None:
+        slug = slugify(config.title) or "book"
+        files += [places.epub(slug), *(places.pdf(slug, name) for name in (*VARIANTS, *PRINTERS))]
+    sources, _ = read_chapters(book_dir, config or fallback_config())
+    files += [places.proof(source.path.stem, suffix) for source in sources for suffix in (".pdf", ".html")]
+    removed = []
+    for path in files:
+        # A build killed during its final rename can leave its temporary file beside the target.
+        for found in [path, *sorted(path.parent.glob(f".{glob.escape(path.name)}.*.part"))]:
+            if found.is_file():
+                found.unlink()
+                removed.append(found)
+    if places.cache.is_dir():
+        shutil.rmtree(places.cache)
+        removed.append(places.cache)
+    for folder in (places.proofs, places.cache.parent, places.folder):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+    return removed

@@ -1,7 +1,7 @@
 """Book checks: what a chapter's rendering cannot know alone, because it depends on other files.
 
 Takes the rendered ``Book``; returns diagnostics for images and the cover (missing, outside the
-book folder, not an image, an SVG that reaches outside itself, no alt text) and for links to other
+book folder, not an image, an SVG that reaches outside itself) and for links to other
 chapters and their headings. A file is judged by ``boundary`` before a byte of it is read.
 Together with the problems rendering finds in each chapter's own text, these are every check there
 is: ``publish check`` prints them, and every build stops on the same errors
@@ -10,6 +10,7 @@ is: ``publish check`` prints them, and every build stops on the same errors
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,7 +20,7 @@ from publish.boundary import find_in_book
 from publish.config import CONFIG_NAME
 from publish.diagnostics import Diagnostic, display_path, error, locate, warning
 from publish.images import clean_svg, sniff_media_type
-from publish.model import Book, Chapter, chapter_id
+from publish.model import Book, Chapter, chapter_id, slugify
 from publish.render import book_path, mask_code
 
 _LINK = re.compile(r"(!?)\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'(][^)]*)?\)")
@@ -31,24 +32,22 @@ def check_files(book: Book) -> list[Diagnostic]:
     """Images and links of every chapter, and the cover, checked against the book's other files
     and chapters."""
     ids = {chapter.path.name: chapter_ids(chapter) for chapter in book.chapters}
+    titles = {chapter.path.name: chapter.title for chapter in book.chapters}
     problems: list[Diagnostic] = check_cover(book)
     for chapter in book.chapters:
         problems += check_images(book.root, chapter)
-        problems += check_links(chapter, ids)
+        problems += check_links(chapter, ids, titles)
     return problems
 
 
 def check_images(root: Path, chapter: Chapter) -> list[Diagnostic]:
     """Every image must be a file inside the book folder (symbolic links resolved), in a format
-    an e-book may hold, with alt text; an SVG loses what would reach outside it, with a warning."""
+    an e-book may hold (alt text is ``render``'s check); an SVG loses what would reach outside it,
+    with a warning."""
     problems: list[Diagnostic] = []
     shown = display_path(chapter.path)
     for image in chapter.images:
         place = (shown, image.line, image.col)
-        if not image.alt.strip():
-            problems.append(warning(*place, "image-no-alt",
-                                    f"image '{image.src}' has no alt text; screen-reader users will miss it: "
-                                    "write ![what it shows](...)"))
         problem = _image_problem(root, image.src)
         if problem is not None:
             code, message = problem
@@ -159,8 +158,11 @@ def _key_place(toml: Path, key: str) -> tuple[int, int]:
     return 0, 0
 
 
-def check_links(chapter: Chapter, ids: Mapping[str, set[str]]) -> list[Diagnostic]:
-    """Links to chapter files of the book and to their headings and anchors."""
+def check_links(chapter: Chapter, ids: Mapping[str, set[str]],
+                titles: Mapping[str, str] | None = None) -> list[Diagnostic]:
+    """Links to chapter files of the book and to their headings and anchors; ``titles`` gives
+    each chapter's title, so that a link naming a title is sent to its chapter."""
+    titles = titles or {}
     problems: list[Diagnostic] = []
     text = chapter.source
     shown = display_path(chapter.path)
@@ -180,12 +182,25 @@ def check_links(chapter: Chapter, ids: Mapping[str, set[str]]) -> list[Diagnosti
                                     f"link to {kind} '{parts.path}' does not resolve: no such chapter in the book"))
             continue
         if parts.fragment and parts.fragment not in ids.get(name, set()):
-            known = sorted(ids.get(name, set()))
-            hint = f"; anchors there: {', '.join(known[:6])}" if known else ""
             problems.append(warning(shown, line, col, "link-unresolved",
                                     f"link '{target}' does not resolve: no heading or anchor "
-                                    f"'#{parts.fragment}' in {name}{hint}"))
+                                    f"'#{parts.fragment}' in {name}"
+                                    + suggest_anchor(parts.path, parts.fragment, ids.get(name, set()),
+                                                     titles.get(name, ""))))
     return problems
+
+
+def suggest_anchor(path: str, fragment: str, known: set[str], title: str) -> str:
+    """The link the author may have meant, written as it must be written (the file as they wrote
+    it, the anchor as the book has it): the closest anchor of that chapter, or the chapter itself
+    when the fragment names its title (a title has no anchor of its own); else the anchors there."""
+    choices = {f"{path}#{anchor}": anchor for anchor in sorted(known)}
+    if path and title:
+        choices.setdefault(path, slugify(title, max_words=16))
+    best = difflib.get_close_matches(fragment, list(choices.values()), n=1, cutoff=0.6)
+    if best:
+        return f" (did you mean '{next(link for link, anchor in choices.items() if anchor == best[0])}'?)"
+    return f"; anchors there: {', '.join('#' + anchor for anchor in sorted(known)[:6])}" if known else ""
 
 
 def chapter_ids(chapter: Chapter) -> set[str]:

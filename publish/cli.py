@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import NoReturn
 
 from publish import __version__
 from publish.diagnostics import (
@@ -26,6 +27,7 @@ from publish.diagnostics import (
     has_errors,
     summarize,
 )
+from publish.pdf.printers import BLEED_CHOICES, PRINTERS, VARIANT_PRINT_PRESET
 
 DEFAULT_BOOK = Path("manuscript")
 
@@ -55,13 +57,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse prints its own message and exits 2 (or 0 for --help)
         return int(exc.code or 0)
+    form = getattr(args, "format", "text")
     try:
         return int(args.run(args))
     except UsageError as exc:
         print(f"publish {args.command}: {exc}", file=sys.stderr)
         return 2
     except PublishError as exc:
-        print_diagnostics(exc.diagnostics, stream=sys.stderr)
+        print_diagnostics(exc.diagnostics, form=form)
         print(summarize(exc.diagnostics), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -95,21 +98,32 @@ def build_parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         sub.add_argument("--book", type=Path, default=DEFAULT_BOOK, metavar="DIR",
                          help="the book folder, holding book.toml and the chapters (default: manuscript/)")
+        sub.add_argument("--out-dir", type=Path, metavar="DIR",
+                         help="the output folder (default: build/ beside manuscript/, or DIR/build/ inside "
+                              "any other book folder)")
         sub.set_defaults(run=run)
-        if name != "check":
+        if name not in ("check", "clean"):
             sub.add_argument("--no-cache", dest="cache", action="store_false",
-                             help="ignore build/.cache and do all the work again")
+                             help="ignore the build cache and do all the work again")
+        if name != "clean":
+            sub.add_argument("--format", choices=("text", "json"), default="text",
+                             help="text: diagnostics for people, on stderr (default); json: one JSON object "
+                                  "per diagnostic and line on stdout (file, line, column, severity, code, "
+                                  "message), everything else on stderr")
         return sub
 
     check = add("check", run_check, "report every problem in the book, one per line")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
-    epub = add("epub", run_epub, "write the EPUB 3 edition (default build/<slug>.epub)")
+    epub = add("epub", run_epub, "write the EPUB 3 edition (default <out-dir>/<slug>.epub)")
     epub.add_argument("-o", "--output", type=Path, metavar="FILE", help="where to write the EPUB")
     epub.add_argument("--strict", action="store_true", help="fail on warnings too")
-    pdf = add("pdf", run_pdf, "typeset the PDF edition (default build/<slug>.pdf)")
+    pdf = add("pdf", run_pdf, "typeset the PDF edition (default <out-dir>/<slug>.pdf; <slug>-print.pdf for "
+                              "--variant print, <slug>-NAME.pdf for --printer NAME)")
     pdf.add_argument("-o", "--output", type=Path, metavar="FILE", help="where to write the PDF")
     pdf.add_argument("--variant", choices=("digital", "print"), default="digital",
-                     help="digital: trim size, clickable links (default); print: bleed and crop marks for the printer")
+                     help=f"digital: trim size, clickable links (default); print: the same as --printer "
+                          f"{VARIANT_PRINT_PRESET}")
+    add_printer_options(pdf)
     pdf.add_argument("--strict", action="store_true", help="fail on warnings, the layout report included")
     pdf.add_argument("--jobs", type=positive, metavar="N", help="lay out in N processes (default: one per core)")
     pdf.add_argument("--html-only", type=Path, metavar="FILE",
@@ -118,33 +132,61 @@ def build_parser() -> argparse.ArgumentParser:
     proof.add_argument("chapter", metavar="CHAPTER",
                        help="chapter number (7), file name, path, or a unique part of its name (tatarstan)")
     proof.add_argument("-o", "--output", type=Path, metavar="FILE",
-                       help="where to write the proof (default build/proof/NN-slug.pdf, or .html with --html)")
+                       help="where to write the proof (default <out-dir>/proof/NN-slug.pdf, or .html with --html)")
     proof.add_argument("--html", action="store_true", help="write the proof as a web page instead of a PDF")
     proof.add_argument("--watch", action="store_true",
                        help="proof again on every save and serve the page so an open browser reloads")
-    proof.add_argument("--port", type=int, default=8765, help="port of the --watch page server (default 8765)")
-    both = add("build", run_build, "write both editions into build/")
+    proof.add_argument("--port", type=port_number, default=8765,
+                       help="port of the --watch page server (default 8765; the next free one if it is taken)")
+    both = add("build", run_build, "write both editions into the output folder")
     both.add_argument("--variant", choices=("digital", "print"), default="digital",
                       help="PDF variant (default: digital)")
+    add_printer_options(both)
     both.add_argument("--strict", action="store_true", help="fail on warnings too")
+    add("clean", run_clean, "remove what the commands wrote for this book: its editions, proofs and cache")
+    new = commands.add_parser("new", help="start a new book in a new folder, ready to build",
+                              description="start a new book in a new folder: book.toml, two chapters that "
+                                          "show notes, a picture and a cross-reference, and a README")
+    new.add_argument("folder", type=Path, metavar="DIR", help="the folder to create (it must not exist, or be empty)")
+    new.add_argument("--title", default="", help="the book's title (default: from the folder's name)")
+    new.add_argument("--author", default="", help="the author's name (default: \"Your Name\")")
+    new.add_argument("--language", default="en", help="the book's language tag, e.g. en, en-GB, fr, de (default: en)")
+    new.set_defaults(run=run_new)
     return parser
+
+
+def add_printer_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--printer", choices=tuple(PRINTERS), metavar="NAME",
+                         help=f"write the print file for a printer ({', '.join(PRINTERS)}): its page size, bleed, "
+                              "boxes and marks, PDF/X-4, checked by its preflight")
+    command.add_argument("--bleed", choices=BLEED_CHOICES, default="auto",
+                         help="with --printer: auto bleeds only when a picture reaches the edge (default); "
+                              "none never")
+
+
+def chosen_printer(args: argparse.Namespace) -> str | None:
+    """``--printer``, or the preset ``--variant print`` stands for."""
+    if args.printer is None and args.variant == "print":
+        return VARIANT_PRINT_PRESET
+    return str(args.printer) if args.printer else None
 
 
 def run_check(args: argparse.Namespace) -> int:
     from publish.build import check_book
 
     diagnostics = check_book(book_folder(args.book))
-    print_diagnostics(diagnostics, stream=sys.stdout)
-    print(summarize(diagnostics))
+    print_diagnostics(diagnostics, form=args.format)
+    print(summarize(diagnostics), file=sys.stderr)
     return 1 if has_errors(diagnostics, strict=args.strict) else 0
 
 
 def run_epub(args: argparse.Namespace) -> int:
     from publish.build import build_epub, open_cache
 
-    target, diagnostics = build_epub(book_folder(args.book), args.output, cache=open_cache(args.cache),
-                                     strict=args.strict)
-    return report_written([target], diagnostics, strict=args.strict)
+    book = book_folder(args.book)
+    target, diagnostics = build_epub(book, args.output, cache=open_cache(book, args.out_dir, args.cache),
+                                     strict=args.strict, out_dir=args.out_dir)
+    return report_written([target], diagnostics, strict=args.strict, form=args.format)
 
 
 @contextlib.contextmanager
@@ -175,23 +217,49 @@ def progress() -> Iterator[None]:
 def run_pdf(args: argparse.Namespace) -> int:
     from publish.build import build_pdf, build_print_html, open_cache
 
+    book = book_folder(args.book)
+    cache = open_cache(book, args.out_dir, args.cache)
     if args.html_only:
-        target, diagnostics = build_print_html(book_folder(args.book), args.html_only, variant=args.variant,
-                                               cache=open_cache(args.cache), strict=args.strict)
-        return report_written([target], diagnostics, strict=args.strict)
+        target, diagnostics = build_print_html(book, args.html_only, variant=args.variant, cache=cache,
+                                               strict=args.strict)
+        return report_written([target], diagnostics, strict=args.strict, form=args.format)
     with progress():
-        target, diagnostics = build_pdf(book_folder(args.book), args.output, variant=args.variant,
-                                        cache=open_cache(args.cache), jobs=args.jobs, strict=args.strict)
-    return report_written([target], diagnostics, strict=args.strict)
+        target, diagnostics = build_pdf(book, args.output, variant=args.variant, printer=chosen_printer(args),
+                                        bleed=args.bleed, cache=cache, jobs=args.jobs, strict=args.strict,
+                                        out_dir=args.out_dir)
+    return report_written([target], diagnostics, strict=args.strict, form=args.format)
 
 
 def run_build(args: argparse.Namespace) -> int:
     from publish.build import build_both, open_cache
 
+    book = book_folder(args.book)
     with progress():
-        targets, diagnostics = build_both(book_folder(args.book), variant=args.variant,
-                                          cache=open_cache(args.cache), strict=args.strict)
-    return report_written(targets, diagnostics, strict=args.strict)
+        targets, diagnostics = build_both(book, variant=args.variant, printer=chosen_printer(args), bleed=args.bleed,
+                                          cache=open_cache(book, args.out_dir, args.cache), strict=args.strict,
+                                          out_dir=args.out_dir)
+    return report_written(targets, diagnostics, strict=args.strict, form=args.format)
+
+
+def run_clean(args: argparse.Namespace) -> int:
+    from publish.build import clean
+
+    for path in clean(book_folder(args.book), args.out_dir):
+        print(f"removed {display_path(path)}", file=sys.stderr)
+    return 0
+
+
+def run_new(args: argparse.Namespace) -> int:
+    from publish.starter import StarterError, make_book
+
+    try:
+        made = make_book(args.folder, title=args.title, author=args.author, language=args.language)
+    except StarterError as exc:
+        raise UsageError(str(exc)) from None
+    shown = display_path(made)
+    print(f"wrote {shown}: book.toml, two chapters, a picture and a README\n"
+          f"next: publish check --book {shown} && publish build --book {shown}", file=sys.stderr)
+    return 0
 
 
 def run_proof(args: argparse.Namespace) -> int:
@@ -201,7 +269,8 @@ def run_proof(args: argparse.Namespace) -> int:
     book_dir = book_folder(args.book)
     html_target = args.output if args.html and args.output else None
     pdf_target = args.output if not args.html and args.output else None
-    with build.proofing(book_dir, cache=build.open_cache(args.cache), pdf=not args.html) as proofer:
+    with build.proofing(book_dir, cache=build.open_cache(book_dir, args.out_dir, args.cache), pdf=not args.html,
+                        out_dir=args.out_dir) as proofer:
 
         def make_proof() -> tuple[list[Path], list[Diagnostic]]:
             try:
@@ -210,42 +279,50 @@ def run_proof(args: argparse.Namespace) -> int:
             except ChapterChoiceError as exc:
                 raise UsageError(str(exc)) from None
 
-        outputs, diagnostics = make_proof()
-        code = report_written(outputs, diagnostics, strict=False, stream=sys.stdout)
         if not args.watch:
-            return code
+            outputs, diagnostics = make_proof()
+            return report_written(outputs, diagnostics, strict=False, form=args.format, all_queries=True)
         from publish.proof.watch import watch
 
-        def again() -> None:
+        def again() -> list[Diagnostic]:
+            """Proof again; the problems that stopped it (the page shows them), or none."""
             try:
-                report_written(*make_proof(), strict=False, stream=sys.stdout)
+                report_written(*make_proof(), strict=False, form=args.format, all_queries=True)
             except PublishError as exc:
-                print_diagnostics(exc.diagnostics, stream=sys.stderr)
-            sys.stdout.flush()
+                print_diagnostics(exc.diagnostics, form=args.format)
+                print(summarize(exc.diagnostics), file=sys.stderr)
+                return list(exc.diagnostics)
+            return []
 
         def announce(message: str) -> None:
-            print(message, flush=True)
+            print(message, file=sys.stderr, flush=True)
 
-        html_page = next(p for p in outputs if p.suffix == ".html")
+        # A first proof that fails is shown in the page like any later one: the author fixes it
+        # with the page open.
+        first = again()
+        page = html_target or proofer.target(args.chapter, ".html")
         try:
-            watch(html_page.parent, lambda: build.watched_paths(book_dir), again, port=args.port,
-                  announce=announce, page=html_page.name)
+            watch(page, lambda: build.watched_paths(book_dir), again, port=args.port, announce=announce,
+                  problems=first)
         except OSError as exc:
-            raise UsageError(f"cannot serve the proof page on port {args.port}: {exc.strerror}") from None
+            raise UsageError(f"cannot serve the proof page: {exc.strerror}") from None
         return 0
 
 
 def report_written(
-    targets: Sequence[Path], diagnostics: Sequence[Diagnostic], *, strict: bool, stream: TextIO | None = None,
+    targets: Sequence[Path], diagnostics: Sequence[Diagnostic], *, strict: bool, form: str = "text",
+    all_queries: bool = False,
 ) -> int:
-    """What a build met, then what it wrote and the count. Open TK queries are counted, not
-    listed: ``publish check`` and the proof list them, and a build would bury the rest under them."""
-    out = stream or sys.stderr
-    print_diagnostics([d for d in diagnostics if not (d.code == "tk" and d.severity is Severity.WARNING)], stream=out)
+    """What a command met, then what it wrote and the count, on stderr (the diagnostics as JSON on
+    stdout with ``form`` ``json``). A build counts its open TK queries and does not list them:
+    ``publish check`` and the proof list them, and a build would bury the rest under them."""
+    shown = diagnostics if all_queries or form == "json" else \
+        [d for d in diagnostics if not (d.code == "tk" and d.severity is Severity.WARNING)]
+    print_diagnostics(shown, form=form)
     for target in targets:
-        print(f"wrote {display_path(target)}")
+        print(f"wrote {display_path(target)}", file=sys.stderr)
     if diagnostics:
-        print(summarize(diagnostics), file=out)
+        print(summarize(diagnostics), file=sys.stderr)
     return 1 if has_errors(diagnostics, strict=strict) else 0
 
 
@@ -261,6 +338,19 @@ def book_folder(path: Path) -> Path:
     return path
 
 
-def print_diagnostics(diagnostics: Sequence[Diagnostic], *, stream: TextIO) -> None:
+def port_number(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, not '{text}'")
+    return int(text)
+
+
+def print_diagnostics(diagnostics: Sequence[Diagnostic], *, form: str = "text") -> None:
+    """``text``: one ``file:line:col: severity[code]: message`` line each, on stderr; ``json``: one
+    JSON object each, a line apiece, on stdout, so that a tool reads stdout and a person stderr."""
+    if form == "json":
+        for diagnostic in diagnostics:
+            print(json.dumps(diagnostic.as_json(), ensure_ascii=False), file=sys.stdout)
+        sys.stdout.flush()
+        return
     for diagnostic in diagnostics:
-        print(diagnostic.format(), file=stream)
+        print(diagnostic.format(), file=sys.stderr)

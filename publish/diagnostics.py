@@ -1,7 +1,7 @@
 """Diagnostics: the one format every problem is reported in.
 
 Takes nothing; gives the ``Diagnostic`` value, its ``path:line:col: severity[code]: message``
-formatting, and the exit-code rule shared by every command.
+formatting (and its fields for ``--format json``), and the exit-code rule shared by every command.
 """
 
 from __future__ import annotations
@@ -36,6 +36,11 @@ class Diagnostic:
 
     def format(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: {self.severity.value}[{self.code}]: {self.message}"
+
+    def as_json(self) -> dict[str, str | int]:
+        """The fields as ``--format json`` prints them, under names a reader need not guess."""
+        return {"file": self.path, "line": self.line, "column": self.col, "severity": self.severity.value,
+                "code": self.code, "message": self.message}
 
 
 class PublishError(Exception):

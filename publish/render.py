@@ -40,8 +40,14 @@ _LABEL = re.compile(markdown_notes.REFERENCE + r"(:?)")
 _TK = re.compile(r"\bTK\b")
 _ID_UNSAFE = re.compile(r"[^\w.:-]+")
 _NO_TYPOGRAPHY = {"code", "pre", "kbd", "samp", "script", "style"}
+# Where a quotation cannot run on: a quote left open at a block's end is not carried into the next.
+_BLOCKS = frozenset({
+    "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
+    "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "figure", "figcaption", "hr", "section",
+    "aside", "header", "footer", "nav", "details", "summary", "address",
+})
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
-EXTENSIONS: list[str] = ["tables", "attr_list", "smarty", "sane_lists"]
+EXTENSIONS: list[str] = ["tables", "attr_list", "sane_lists"]
 MAX_DEPTH = 48
 """How deeply a chapter's elements may nest (a list level is two: list and item). WeasyPrint
 runs out of Python's stack at about 150 (75 list levels); a reader cannot follow a tenth of that."""
@@ -80,7 +86,7 @@ def render_chapter(
     # nested lists and quotes recursively (seconds, then RecursionError, for 300 levels).
     if levels <= MAX_DEPTH:
         try:
-            converted = _convert(source.text, language)
+            converted = _convert(source.text)
             # huge_tree: libxml2 would otherwise drop, silently, whatever lies below 256 levels.
             body = html.fragment_fromstring(converted.html, create_parent="div", parser=_PARSER)
         except RecursionError:
@@ -98,7 +104,7 @@ def render_chapter(
     token = _token(source.text)
     # Links before notes are taken out, so a link inside a note is made book-wide too.
     _rewrite_links(body, prefix, chapter_numbers)
-    numbered = number_notes(body, converted.syntax, token, first_note)
+    numbered = number_notes(body, converted.syntax, token, first_note, language)
     problems += _note_problems(numbered, converted.syntax, body, token, places, source.shown)
     renamed = _rewrite_ids(body, prefix)
     for item in numbered.items.values():
@@ -136,9 +142,10 @@ def render_chapter(
 
 def count_notes(text: str, language: str = "en") -> int:
     """How many notes a chapter numbers (every definition Python-Markdown reads), so that a proof
-    can start mid-book without rendering the chapters before it."""
+    can start mid-book without rendering the chapters before it. The language does not change the
+    count (typography is set after parsing); callers pass it as they always have."""
     try:
-        return len(_convert(text, language).syntax.labels)
+        return len(_convert(text).syntax.labels)
     except RecursionError:  # nested too deep to render: the chapter's own check says so
         return 0
 
@@ -194,19 +201,13 @@ def mask_code(text: str) -> str:
     return _CODE_SPAN.sub(blank, _CODE_FENCE.sub(blank, text))
 
 
-def _convert(text: str, language: str) -> markdown_notes.Converted:
-    ldq, rdq, lsq, rsq = typography.quotes_for(language)
+def _convert(text: str) -> markdown_notes.Converted:
+    # No typography here: it is set on the rendered tree (typography.typeset_pieces), where a
+    # quote is read with the characters around it across elements, and URLs and code are known.
+    # Control characters go first: no page may hold one, and Python-Markdown reads two of them as
+    # its own placeholders.
     text = sanitize.CONTROL.sub("", text)
-    return markdown_notes.convert(text, list(EXTENSIONS), {
-        # Dashes are done later, outside URLs ("belarus--serbiya" is a real URL).
-        "smarty": {
-            "smart_dashes": False,
-            "substitutions": {
-                "left-double-quote": ldq, "right-double-quote": rdq,
-                "left-single-quote": lsq, "right-single-quote": rsq,
-            },
-        },
-    }, token=_token(text))
+    return markdown_notes.convert(text, list(EXTENSIONS), {}, token=_token(text))
 
 
 def _token(text: str) -> str:
@@ -282,8 +283,9 @@ class NumberedNotes:
 
 
 def number_notes(body: html.HtmlElement, syntax: markdown_notes.NoteSyntax, token: str,
-                 first_note: int) -> NumberedNotes:
-    """Give notes book-wide numbers in reading order and the ids shared by both editions."""
+                 first_note: int, language: str = "en") -> NumberedNotes:
+    """Give notes book-wide numbers in reading order and the ids shared by both editions; each
+    note's text is set for ``language``."""
     items: dict[int, html.HtmlElement] = {}
     for div in body.iter("div"):
         if div.get("data-notes") == token:
@@ -340,8 +342,7 @@ def number_notes(body: html.HtmlElement, syntax: markdown_notes.NoteSyntax, toke
             numbered.unused.append(index)
             number_from(items[index], index)
     for item in items.values():
-        item.set("data-note", "1")
-        _refine_text(item, "", in_note=True)
+        _refine_text(item, language, in_note=True)
     return numbered
 
 
@@ -409,6 +410,11 @@ def _text_problems(source: ChapterSource, places: SourcePlaces, title: str, body
     for match in _TK.finditer(places.masked):
         line, col = places.locate(match.start())
         problems.append(warning(shown, line, col, "tk", f"open editorial query: {_around(source.text, match.start())}"))
+    for image in images:
+        if not image.alt.strip():
+            problems.append(warning(shown, image.line, image.col, "image-no-alt",
+                                    f"image '{image.src}' has no alt text; screen-reader users will miss it (the "
+                                    "PDF tags it as decoration): write ![what it shows](...)"))
     if not title:
         problems.append(error(shown, 1, 1, "no-title",
                               "the chapter has no level-1 title; start the file with '# Title'"))
@@ -547,38 +553,79 @@ def _collect_headings(
     return title_el, tuple(headings)
 
 
+@dataclass(frozen=True)
+class _Slot:
+    """A text node of the tree (an element's text or tail) and the pieces it was cut into."""
+
+    element: html.HtmlElement
+    is_tail: bool
+    pieces: tuple[tuple[int, bool], ...]
+    """(index in the piece list, is a URL to make a link of)."""
+
+
 def _refine_text(root: html.HtmlElement, language: str, *, in_note: bool = False) -> None:
-    """Dashes and breakable URLs in every text node outside code; URLs become links."""
-    for el in list(root.iter()):
-        if el.tag in _NO_TYPOGRAPHY or not isinstance(el.tag, str):
+    """Typography for the language in every text node outside code, read in document order across
+    elements (a quote before ``<em>`` opens, one after ``</em>`` closes); URLs are left as they are
+    and, outside links, become links with break points."""
+    rules, _ = typography.choose_rules(language)
+    pieces: list[typography.Piece] = []
+    slots: list[_Slot] = []
+    hidden = code = link = 0
+
+    def add(element: html.HtmlElement, is_tail: bool, text: str | None) -> None:
+        if not text:
+            return
+        if hidden or code:
+            pieces.append(typography.Piece(text, typography.Kind.HIDDEN if hidden else typography.Kind.KEEP))
+            return
+        cut = []
+        for part, is_url in typography.split_urls(text):
+            cut.append((len(pieces), is_url and not link))
+            pieces.append(typography.Piece(part, typography.Kind.KEEP if is_url else typography.Kind.TEXT))
+        slots.append(_Slot(element, is_tail, tuple(cut)))
+
+    for event, el in etree.iterwalk(root, events=("start", "end", "comment", "pi")):
+        if not isinstance(el.tag, str):
+            add(el, True, el.tail)
             continue
-        note_context = in_note or el.get("data-note") is not None
-        inside_link = el.tag == "a" or any(a.tag == "a" for a in el.iterancestors())
-        # Links made from URLs go in beside the text they came from, never at a position counted
-        # among a paragraph's thousands of children (lxml walks them to find one).
-        if el.text:
-            el.text = _refine_piece(el, None, el.text, note_context, inside_link)
-        for child in list(el):
-            if child.tail and child.tag not in ("wbr",):
-                child.tail = _refine_piece(el, child, child.tail, note_context, inside_link)
-    if root.get("data-note") is not None:
-        del root.attrib["data-note"]
+        is_ref = el.tag == "sup" and el.get("class") == "noteref"
+        if event == "start":
+            if el.tag in _BLOCKS:
+                pieces.append(typography.Piece("", typography.Kind.BREAK))
+            hidden += is_ref
+            code += el.tag in _NO_TYPOGRAPHY
+            link += el.tag == "a"
+            # A line break is a space between words; a picture stands in the line like a word.
+            if el.tag in ("br", "img"):
+                pieces.append(typography.Piece("\n" if el.tag == "br" else "\ufffc", typography.Kind.KEEP))
+            add(el, False, el.text)
+            continue
+        hidden -= is_ref
+        code -= el.tag in _NO_TYPOGRAPHY
+        link -= el.tag == "a"
+        if el.tag in _BLOCKS:
+            pieces.append(typography.Piece("", typography.Kind.BREAK))
+        if el is not root:
+            add(el, True, el.tail)
+    texts = typography.typeset_pieces(pieces, rules, in_note=in_note)
+    for slot in slots:
+        _write_slot(slot, texts)
 
 
-def _refine_piece(parent: html.HtmlElement, before: html.HtmlElement | None, text: str, in_note: bool,
-                  inside_link: bool) -> str:
-    """Refine one text run of ``parent``: its own text (``before`` None) or the tail of its child
-    ``before``; URLs found in it become links placed right after that. Returns the text that
-    stays where the run was."""
-    pieces = typography.split_urls(text)
-    if inside_link or not any(is_url for _, is_url in pieces):
-        return "".join(piece if is_url else typography.refine_dashes(piece, in_note=in_note)
-                       for piece, is_url in pieces)
+def _write_slot(slot: _Slot, texts: list[str]) -> None:
+    """Put a text node's set pieces back; each URL outside a link becomes a link after it."""
+    text = "".join(texts[index] for index, _ in slot.pieces)
+    if not any(is_url for _, is_url in slot.pieces):
+        _set_text(slot, text)
+        return
+    # Links go in beside the text they came from, never at a position counted among a
+    # paragraph's children (lxml walks them to find one: quadratic in a long paragraph).
+    parent = slot.element.getparent() if slot.is_tail else slot.element
     lead = ""
     last: html.HtmlElement | None = None
-    for piece, is_url in pieces:
+    for index, is_url in slot.pieces:
+        piece = texts[index]
         if not is_url:
-            piece = typography.refine_dashes(piece, in_note=in_note)
             if last is None:
                 lead += piece
             else:
@@ -588,12 +635,19 @@ def _refine_piece(parent: html.HtmlElement, before: html.HtmlElement | None, tex
         _fill_url(link, piece)
         if last is not None:
             last.addnext(link)
-        elif before is not None:
-            before.addnext(link)
+        elif slot.is_tail:
+            slot.element.addnext(link)
         else:
             parent.insert(0, link)
         last = link
-    return lead
+    _set_text(slot, lead)
+
+
+def _set_text(slot: _Slot, text: str) -> None:
+    if slot.is_tail:
+        slot.element.tail = text
+    else:
+        slot.element.text = text
 
 
 def _fill_url(link: html.HtmlElement, url: str) -> None:

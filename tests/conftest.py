@@ -10,8 +10,12 @@ hide a missing install step.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+DATA = Path(__file__).parent / "data"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -25,3 +29,13 @@ def require(found: object, what: str) -> None:
     if os.environ.get("PUBLISH_TEST_ALL"):
         pytest.fail(f"{what}, which .ci/run installs, is missing")
     pytest.skip(f"{what} is not installed")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_books_stay_clean() -> Iterator[None]:
+    """A build writes into a book folder's build/ by default: the test books must come out of the
+    run as they went in (tests build into temporary folders, or with --no-cache and -o)."""
+    before = set(DATA.glob("*/build"))
+    yield
+    left = sorted(str(path) for path in set(DATA.glob("*/build")) - before)
+    assert not left, f"tests wrote into the test books: {left}"

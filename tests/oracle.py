@@ -6,8 +6,9 @@ typography). Words are compared as tokens between spaces, so a lost space ("Caes
 much a failure as a lost word. What the book is allowed to change, and so what is undone on both
 sides before comparing (``comparable``):
 
-- typography: curly quotes, dashes, ellipses, no-break spaces, the spaces French sets inside « »
-  and before ; : ! ?, break opportunities in URLs (zero-width spaces, word joiners);
+- typography: curly quotes, apostrophes, primes (5′10″), dashes, ellipses, no-break spaces, the
+  spaces French sets inside « » and before ; : ! ?, break opportunities in URLs (zero-width
+  spaces, word joiners);
 - note numbers: a reference is the token ``REF`` wherever it stands; notes are compared in the
   book's numbering order (depth first, as a reader who follows each reference meets them; a note
   nothing cites comes last);
@@ -45,8 +46,8 @@ BLOCKS = frozenset({
 _OPENERS = "«‹"
 _CLOSERS = "»›"
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "«": '"', "»": '"', "‘": "'", "’": "'",
-                         "‚": "'", "‛": "'", "‹": "'", "›": "'", "…": "...", "\u00a0": " ", "\u202f": " ",
-                         "\u2009": " ", "\u200b": "", "\u2060": "", "\u00ad": "", "—": "-", "–": "-",
+                         "‚": "'", "‛": "'", "‹": "'", "›": "'", "′": "'", "″": '"', "…": "...", "\u00a0": " ",
+                         "\u202f": " ", "\u2009": " ", "\u200b": "", "\u2060": "", "\u00ad": "", "—": "-", "–": "-",
                          "‒": "-", "―": "-", "‐": "-", "‑": "-"})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,14 @@ DATA = Path(__file__).parent / "data"
 
 
 def run_check(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str]]:
+    """The exit status and what ``check`` says to a person: on stderr, with nothing on stdout
+    (which carries only ``--format json``)."""
     code = main(["check", *args])
     out = capsys.readouterr()
     # The CLI catches what it did not foresee and says "internal error": never the case here.
     assert "internal error" not in out.out + out.err
-    return code, out.out.splitlines()
+    assert out.out == ""
+    return code, out.err.splitlines()
 
 
 @pytest.mark.parametrize(
@@ -49,7 +53,7 @@ def test_config_problems_are_reported_all_at_once(capsys: pytest.CaptureFixture[
     assert f"{shown}:2:1: error[config-unknown-key]: unknown key 'langauge' (did you mean 'language'?)" in lines
     assert f"{shown}:3:1: error[config-unknown-key]: unknown key 'subtitel' (did you mean 'subtitle'?)" in lines
     assert any(line.startswith(f"{shown}:4:1: error[config-value]: trim '7x7'") for line in lines)
-    assert lines[-1] == "5 errors, 1 warning"
+    assert lines[-1] == "5 errors, 0 warnings"
 
 
 def test_warnings_do_not_fail_unless_strict(capsys: pytest.CaptureFixture[str]) -> None:
@@ -93,12 +97,15 @@ def test_missing_config_is_an_error(capsys: pytest.CaptureFixture[str], tmp_path
     assert any("error[config-missing]" in line for line in lines)
 
 
-def test_minimal_config_derives_the_rest_with_warnings(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_minimal_config_derives_the_identifier_with_a_warning(capsys: pytest.CaptureFixture[str],
+                                                              tmp_path: Path) -> None:
+    """No date is a choice, not a problem: the imprint goes without one (test_labels.py)."""
     (tmp_path / "book.toml").write_text('title = "T"\nauthor = "A"\nlanguage = "en"\n')
     (tmp_path / "01-one.md").write_text("# One\n\nText.\n")
     code, lines = run_check(capsys, "--book", str(tmp_path))
     assert code == 0
-    assert sum("warning[config-derived]" in line for line in lines) == 2
+    assert [line.split(": ", 2)[1] for line in lines[:-1]] == ["warning[config-derived]"]
+    assert "no identifier" in lines[0]
 
 
 NASTY_INPUTS = [
@@ -123,4 +130,46 @@ def test_no_input_gives_a_traceback(capsys: pytest.CaptureFixture[str], tmp_path
     out = capsys.readouterr()
     assert code in (0, 1)
     assert "internal error" not in out.out + out.err
-    assert out.out.splitlines()[-1].endswith(("warning", "warnings"))
+    assert out.err.splitlines()[-1].endswith(("warning", "warnings"))
+
+
+@pytest.mark.parametrize(("written", "heading"), [
+    ("02-two.md#harbor", "## The Harbour"),          # a near miss in another chapter
+    ("02-two.md#harbour", "## The Harbour"),         # the heading's words without its article
+    ("#intro", "## Intro text"),                     # this chapter
+    ("02-two.md#two", "## Far away"),                # the other chapter's title: a link to the chapter
+    ("02-two.md#ch02-the-harbour", "## The Harbour"),  # the id as the EPUB spells it
+])
+def test_the_link_check_suggests_a_link_that_resolves(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], written: str, heading: str) -> None:
+    """Defect 7: the suggested link, pasted in place of the written one, resolves."""
+    (tmp_path / "book.toml").write_text('title = "T"\nauthor = "A"\nlanguage = "en"\n'
+                                        'identifier = "urn:uuid:0c0c0c0c-1111-4222-8333-44445555666c"\n')
+    chapter = tmp_path / "01-one.md"
+    chapter.write_text(f"# One\n\nSee [there]({written}).\n\n## Intro text\n\nText.\n")
+    (tmp_path / "02-two.md").write_text(f"# Two\n\n{heading}\n\nText.\n")
+    code, lines = run_check(capsys, "--book", str(tmp_path))
+    assert code == 0
+    [warning] = [line for line in lines if "warning[link-unresolved]" in line]
+    suggested = re.search(r"did you mean '([^']+)'\?", warning)
+    assert suggested, warning
+    chapter.write_text(chapter.read_text().replace(f"]({written})", f"]({suggested.group(1)})"))
+    assert run_check(capsys, "--book", str(tmp_path)) == (0, ["0 errors, 0 warnings"])
+
+
+def test_the_anchors_a_link_check_lists_are_anchors_that_resolve(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With no close match the check lists the chapter's anchors: each, written after the file
+    name, resolves (an earlier check listed them stripped of their first word: '#harbour')."""
+    (tmp_path / "book.toml").write_text('title = "T"\nauthor = "A"\nlanguage = "en"\n'
+                                        'identifier = "urn:uuid:0c0c0c0c-1111-4222-8333-444455556672"\n')
+    chapter = tmp_path / "01-one.md"
+    chapter.write_text("# One\n\nSee [there](02-two.md#zzz).\n")
+    (tmp_path / "02-two.md").write_text("# Two\n\n## The Harbour\n\nText.\n\n## The Old Quay {#old-quay}\n\nMore.\n")
+    _, lines = run_check(capsys, "--book", str(tmp_path))
+    [warning] = [line for line in lines if "warning[link-unresolved]" in line]
+    listed = re.findall(r"#[\w-]+", warning.split("anchors there: ", 1)[1])
+    assert listed == ["#old-quay", "#the-harbour"]
+    for anchor in listed:
+        chapter.write_text(f"# One\n\nSee [there](02-two.md{anchor}).\n")
+        assert run_check(capsys, "--book", str(tmp_path)) == (0, ["0 errors, 0 warnings"])

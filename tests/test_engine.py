@@ -31,7 +31,7 @@ DATA = Path(__file__).parent / "data"
 def chapter_job() -> PartJob:
     book, _ = load_book(DATA / "pdf-links")
     assert book is not None
-    settings = jobs.print_settings(book, "digital")
+    settings = jobs.print_settings(book)
     return jobs.chapter_job(book, book.chapters[0], settings)
 
 

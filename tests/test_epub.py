@@ -37,7 +37,8 @@ from publish.model import Heading
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
 MANUSCRIPT = ROOT / "manuscript"
-BOOKS = {"default": MANUSCRIPT, "features": DATA / "epub-features", "chapter-notes": DATA / "epub-chapter-notes"}
+BOOKS = {"default": MANUSCRIPT, "features": DATA / "epub-features", "chapter-notes": DATA / "epub-chapter-notes",
+         "undated-german": DATA / "labels-de"}
 NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops",
       "opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "ncx": "http://www.daisy.org/z3986/2005/ncx/", "c": "urn:oasis:names:tc:opendocument:xmlns:container"}
@@ -212,7 +213,7 @@ def test_default_book_rebuilds_byte_identical(epubs: dict[str, Epub], tmp_path: 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["features", "chapter-notes"])
+@pytest.mark.parametrize("name", ["features", "chapter-notes", "undated-german"])
 def test_epubcheck_test_books_have_no_errors_or_warnings(epubcheck_messages: dict[str, list[str]], name: str) -> None:
     assert epubcheck_messages[name] == []
 

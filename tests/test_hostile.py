@@ -68,13 +68,20 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[str]]
     return code, printed.splitlines()
 
 
+def out_dir(argv: tuple[str, ...], cwd: Path) -> list[str]:
+    """``--out-dir build`` in the folder a command runs from, unless it names its output: the
+    tests find the editions there (a book's own default is ``<book>/build``)."""
+    return [] if {"-o", "--output", "--out-dir"} & set(argv) else ["--out-dir", str(cwd / "build")]
+
+
 def run_apart(book: Path, *argv: str, cwd: Path | None = None, timeout: float = 120,
               preexec: Callable[[], None] | None = None) -> subprocess.CompletedProcess[str]:
     """The command in its own process (this worktree's code): a build that reads the bait blocks,
     and fails by the timeout instead of hanging the tests."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     try:
-        done = subprocess.run([sys.executable, "-m", "publish", *argv, "--book", str(book)], cwd=cwd or book.parent,
+        done = subprocess.run([sys.executable, "-m", "publish", *argv, "--book", str(book),
+                               *out_dir(argv, cwd or book.parent)], cwd=cwd or book.parent,
                               env=env, capture_output=True, text=True, timeout=timeout, preexec_fn=preexec)
     except subprocess.TimeoutExpired as expired:
         pytest.fail(f"publish {' '.join(argv)} did not finish in {timeout} s: it read a file it should have "
@@ -242,7 +249,7 @@ def test_a_pipe_or_folder_named_like_a_chapter_is_an_error_not_a_hang(tmp_path: 
     done = run_apart(book, "check", timeout=60)
     assert done.returncode == 1
     assert {("02-pipe.md", 0, "chapter-missing"), ("03-folder.md", 0, "chapter-missing")} <= set(
-        errors(done.stdout.splitlines()))
+        errors(done.stderr.splitlines()))
 
 
 # Ordinary mistakes: a clear diagnostic and exit 1, or a valid book; never an internal error
@@ -512,7 +519,8 @@ def test_a_forged_cache_entry_cannot_put_unsafe_html_into_the_epub(tmp_path: Pat
     monkeypatch.chdir(tmp_path)
     book = make_book(tmp_path, {"01-one.md": "# One\n\nText[^a].\n\n[^a]: A note.\n"})
     assert run(capsys, "epub", "--book", str(book), "-o", "first.epub")[0] == 0
-    [entry] = list(Path("build/.cache/chapter").rglob("*"))[-1:]
+    [entry] = [path for path in (book / "build" / ".cache").rglob("*")
+               if path.is_file() and "chapter" in path.relative_to(book / "build").parts]
     assert entry.is_file()
     header, _, data = entry.read_bytes().partition(b"\n")
     chapter = json.loads(data)
@@ -565,7 +573,8 @@ def start_apart(book: Path, *argv: str, cwd: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     # A session of its own: a signal to its group reaches it and its layout processes, as Ctrl-C
     # on a terminal reaches every process of the foreground job.
-    return subprocess.Popen([sys.executable, "-m", "publish", *argv, "--book", str(book)], cwd=cwd, env=env,
+    return subprocess.Popen([sys.executable, "-m", "publish", *argv, "--book", str(book), *out_dir(argv, cwd)],
+                            cwd=cwd, env=env,
                             text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
 
 
@@ -784,11 +793,11 @@ def test_linear_inline_gives_python_markdowns_own_html(paragraphs: list[str], wi
     text = "\n\n".join(paragraphs)
     if with_notes:
         text += '\n\n[^a]: Note *a* "q" [^b].\n\n[^b]: B `c`.\n'
-    ours = render._convert(text, "en").html
+    ours = render._convert(text).html
     stock = functools.partial(markdown_notes.convert, linear=False)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(markdown_notes, "convert", stock)
-        theirs = render._convert(text, "en").html
+        theirs = render._convert(text).html
     assert ours == theirs
 
 
@@ -803,8 +812,8 @@ def test_long_chapters_give_python_markdowns_own_html(make: Callable[[], str]) -
     from publish import markdown_notes, render
 
     text = make()
-    ours = render._convert(text, "en").html
+    ours = render._convert(text).html
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(markdown_notes, "convert", functools.partial(markdown_notes.convert, linear=False))
-        theirs = render._convert(text, "en").html
+        theirs = render._convert(text).html
     assert ours == theirs

@@ -2,9 +2,10 @@
 
 Each reliance lives in one adapter module, whose check names the assumption when a new release
 breaks it: Python-Markdown's footnotes (``markdown_notes``), WeasyPrint's boxes, fonts, content
-streams and footnotes (``pdf.weasyprint_*``), pypdf's object table (``pdf.pypdf_objects``), and the
-metrics of DejaVu Sans that the proof's margin labels are stacked by (``proof.pdf``). These run in
-the fast tier: an upgrade that breaks one fails here first, by name.
+streams, footnotes, tags and line breaking under a tight word spacing (``pdf.weasyprint_*``),
+pypdf's object table (``pdf.pypdf_objects``), and the metrics of DejaVu Sans that the proof's
+margin labels are stacked by (``proof.pdf``). These run in the fast tier: an upgrade that breaks
+one fails here first, by name.
 """
 
 from __future__ import annotations
@@ -65,10 +66,36 @@ def test_weasyprint_content_streams(document: Any) -> None:
     check_stream_form(PdfReader(io.BytesIO(data)).pages[0].get_contents().get_data())
 
 
+def test_weasyprint_colours(document: Any) -> None:
+    """The print edition sets WeasyPrint's RGB colours as ink (publish/pdf/pdfx.py)."""
+    import io
+
+    from pypdf import PdfReader
+
+    from publish.pdf.weasyprint_streams import check_colour_form
+
+    data = document.write_pdf(uncompressed_pdf=True)
+    check_colour_form(PdfReader(io.BytesIO(data)).pages[0].get_contents().get_data())
+
+
 def test_weasyprint_footnotes() -> None:
     from publish.pdf.weasyprint_footnotes import check_footnote_internals
 
     check_footnote_internals()
+
+
+def test_weasyprint_tags() -> None:
+    from publish.pdf.weasyprint_tags import check_tag_internals
+
+    check_tag_internals()
+
+
+def test_weasyprint_spacing() -> None:
+    from publish.pdf.weasyprint_spacing import check_spacing_internals, install
+
+    check_spacing_internals()
+    install()
+    check_spacing_internals()  # the wrapper keeps what it wraps in sight
 
 
 def test_pypdf() -> None:
@@ -104,8 +131,9 @@ def test_each_check_names_its_assumption_when_it_breaks(document: Any, monkeypat
 
     from pypdf import PdfReader, PdfWriter
     from weasyprint.layout import block
+    from weasyprint.text import line_break
 
-    from publish.pdf import weasyprint_footnotes
+    from publish.pdf import weasyprint_footnotes, weasyprint_spacing
     from publish.pdf.weasyprint_boxes import check_box_internals
     from publish.pdf.weasyprint_fonts import check_font_internals
     from publish.pdf.weasyprint_streams import check_stream_form
@@ -126,6 +154,22 @@ def test_each_check_names_its_assumption_when_it_breaks(document: Any, monkeypat
     monkeypatch.setattr(block, "_linebox_layout", renamed)
     with pytest.raises(RuntimeError, match="_linebox_layout takes"):
         weasyprint_footnotes.check_footnote_internals()
+
+    def layout_with(text: Any, style: Any, context: Any, width: Any) -> None: ...
+
+    monkeypatch.setattr(line_break, "create_layout", layout_with)
+    with pytest.raises(RuntimeError, match="create_layout takes"):
+        weasyprint_spacing.check_spacing_internals()
+    from weasyprint.pdf import tags
+
+    from publish.pdf.weasyprint_tags import check_tag_internals
+
+    def untagged(box: Any, parent: Any, pdf: Any) -> list[Any]:
+        return []
+
+    monkeypatch.setattr(tags, "_build_box_tree", untagged)
+    with pytest.raises(RuntimeError, match="_build_box_tree takes"):
+        check_tag_internals()
     monkeypatch.setattr("publish.markdown_notes._Notes.setFootnote", lambda self, id, text: None)
     with pytest.raises(RuntimeError, match="setFootnote"):
         check_markdown_internals()
@@ -141,3 +185,22 @@ def test_each_check_names_its_assumption_when_it_breaks(document: Any, monkeypat
     monkeypatch.setattr("publish.markdown_notes._Pass.rebuild", lambda self: None)
     with pytest.raises(RuntimeError, match=r"LinearInline .* no longer gives Python-Markdown's output"):
         check_markdown_internals()
+
+
+def test_weasyprint_lines(document: Any) -> None:
+    from publish.pdf.weasyprint_boxes import check_line_internals
+
+    check_line_internals(document.pages[0])
+
+
+def test_the_face_space_the_loose_measure_assumes() -> None:
+    from fontTools.ttLib import TTFont
+
+    from publish.pdf.lines import SPACE_EM
+
+    # The text faces; the bold ones (0.237 em) set no running text in the book's styles.
+    for path in (styles_dir() / "fonts" / "EBGaramond-Regular.ttf", styles_dir() / "fonts" / "EBGaramond-Italic.ttf"):
+        font = TTFont(path)
+        cmap = font.getBestCmap()
+        for char in (0x20, 0xA0):
+            assert font["hmtx"][cmap[char]][0] / font["head"].unitsPerEm == SPACE_EM, path.name

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -29,9 +29,11 @@ MANUSCRIPT = Path(__file__).parents[1] / "manuscript"
 
 
 def test_every_detector_fires_where_its_defect_is(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code = main(["proof", "flags", "--book", str(FLAGS_BOOK), "--html", "-o", str(tmp_path / "p.html")])
-    out = capsys.readouterr().out.splitlines()
+    code = main(["proof", "flags", "--book", str(FLAGS_BOOK), "--html", "-o", str(tmp_path / "p.html"), "--no-cache"])
+    captured = capsys.readouterr()
+    out = captured.err.splitlines()
     assert code == 0
+    assert captured.out == ""  # defect 8: the flags are for a person, on stderr with everything else
     shown = "tests/data/proof-flags/02-flags.md"
     for expected in [
         f"{shown}:3:1: note[quotes-unbalanced]: quotation marks do not balance in this paragraph",
@@ -85,7 +87,7 @@ def test_default_book_flags_list_the_known_problems() -> None:
 @pytest.mark.parametrize("argument", ["2", "02-flags.md", "flags", "tests/data/proof-flags/02-flags.md"])
 def test_chapter_by_number_name_path_or_slug(capsys: pytest.CaptureFixture[str], tmp_path: Path, argument: str) -> None:
     target = tmp_path / "proof.html"
-    assert main(["proof", argument, "--book", str(FLAGS_BOOK), "--html", "-o", str(target)]) == 0
+    assert main(["proof", argument, "--no-cache", "--book", str(FLAGS_BOOK), "--html", "-o", str(target)]) == 0
     page = html.fromstring(target.read_bytes())
     assert page.findtext(".//h1").startswith("Flags")
 
@@ -106,7 +108,7 @@ def test_unknown_or_ambiguous_chapter_lists_chapters(
 
 def test_html_proof_numbers_notes_as_the_book_and_highlights_flags(tmp_path: Path) -> None:
     target = tmp_path / "proof.html"
-    assert main(["proof", "2", "--book", str(FLAGS_BOOK), "--html", "-o", str(target)]) == 0
+    assert main(["proof", "2", "--no-cache", "--book", str(FLAGS_BOOK), "--html", "-o", str(target)]) == 0
     page = html.fromstring(target.read_bytes())
     # Chapter 1 has two notes, so this chapter's notes are 3, 4 and 5.
     refs = [a.text for a in page.iterfind(".//a[@class='noteref']")]
@@ -219,9 +221,63 @@ def test_proof_shows_the_chapter_with_its_book_wide_notes(built: tuple[Typeset, 
     book_notes = " ".join(read_page(book.path, i) for i in range(book.labels.index(proof.labels[0]), len(book.labels)))
     in_book = {int(n): p for n, p in re.findall(r"(?:^|\s)(\d+)\.\s+p\. (\d+)", book_notes)}
     assert printed == {n: in_book[n] for n in printed}
-    # Notes to pages: the running heads name the chapter's own pages.
-    heads = re.findall(r"Notes to pages? (\d+)", notes)
-    assert heads and all(head in proof.labels for head in heads)
+    # Notes to pages: every page of the Notes after their opener has a running head naming the
+    # chapter's own pages (chapter 7's notes may fit on the opener alone:
+    # test_proof_notes_heads_name_the_chapters_pages has Notes that run on).
+    for index in range(notes_start + 1, len(proof.labels)):
+        page = read_page(proof.path, index)
+        if re.search(r"\d+\.\s+p\. \d+", page):
+            head = re.search(r"Notes to pages? (\d+)", page)
+            assert head and head.group(1) in proof.labels, index
+
+
+def test_proof_notes_heads_name_the_chapters_pages(tmp_path: Path) -> None:
+    """The running heads of a proof's Notes, "Notes to pages 3–5", name pages of the chapter as
+    the book numbers them."""
+    folder = tmp_path / "book"
+    folder.mkdir()
+    (folder / "book.toml").write_text('title = "T"\nauthor = "A"\nlanguage = "en"\ndate = "2026-01-01"\n')
+    (folder / "01-one.md").write_text("# One\n\n" + "A first chapter of some length. " * 200 + "\n")
+    source = ["# Two", ""]
+    source += [" ".join(f"Claim {n} and claim {n + 1}.[^n{n}]" for n in range(start, start + 4))
+               + "\n" for start in range(1, 61, 4)]
+    source += [f"[^n{n}]: Source {n}, a report on the matter at some length, with a title that runs on. – 2021."
+               for n in range(1, 61)]
+    (folder / "02-two.md").write_text("\n".join(source) + "\n")
+    proof = typeset_proof(folder, "2", tmp_path / "proof.pdf", None)
+    notes = [index for index, label in enumerate(proof.labels) if label.startswith("Notes")]
+    assert len(notes) >= 2
+    heads = [re.search(r"Notes to pages? (\d+)(?:–(\d+))?", read_page(proof.path, index)) for index in notes[1:]]
+    found = [head for head in heads if head]
+    assert found, "the Notes run to a second page but carry no running head"
+    chapter_pages = [label for label in proof.labels if label.isdigit()]
+    assert chapter_pages[0] != "1"
+    for head in found:
+        assert {head.group(1), head.group(2) or head.group(1)} <= set(chapter_pages), (head.group(), chapter_pages)
+
+
+@pytest.mark.skipif(not MANUSCRIPT.is_dir(), reason="the default book is not in this checkout")
+def test_the_flagged_twin_is_laid_out_with_the_books_adjustments() -> None:
+    """Where the flags fall is learned from a twin of the chapter with an empty element at each
+    flag: the twin must be set exactly as the book sets the chapter. Fitted anew, chapter 19's
+    twin kept one more word whole than the book does."""
+    from publish.pdf.jobs import chapter_job, print_settings
+    from publish.pdf.layout import lay_out_parts
+    from publish.proof.anchors import anchor_flags
+
+    job = prepare_proof(MANUSCRIPT, "19")
+    chapter = job.book.chapters[0]
+    anchored, anchors = anchor_flags(chapter, job.chapter)
+    assert anchors
+    twin_book = replace(job.book, chapters=(anchored,))
+    settings = print_settings(job.book)
+    [book] = lay_out_parts([chapter_job(job.book, chapter, settings)])
+    [anew, twin] = lay_out_parts([chapter_job(twin_book, anchored, settings),
+                                  chapter_job(twin_book, anchored, settings, given=book.fit)])
+    assert not book.fit.empty and anew.fit != book.fit  # the defect, on this chapter
+    assert twin.fit == book.fit
+    shared = set(book.anchors) & set(twin.anchors)
+    assert len(shared) > 5 and {name: twin.anchors[name] for name in shared} == {n: book.anchors[n] for n in shared}
 
 
 def test_proof_has_no_other_chapters_text(built: tuple[Typeset, Proof]) -> None:

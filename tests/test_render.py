@@ -164,7 +164,7 @@ def test_typography_and_urls() -> None:
                         "[^a]: Ibid. - p. 5.\n")
     assert chapter.html.startswith("<p>“Quoted”\u00a0— and… see <a class=\"url\" href=\"https://example.org/a-b\">"
                                    "https://<wbr/>example<wbr/>.org/<wbr/>a<wbr/>-b</a>.")
-    assert chapter.notes[0].html == "<p>Ibid.\u00a0– p. 5.</p>"
+    assert chapter.notes[0].html == "<p>Ibid.\u00a0– p.\u00a05.</p>"
 
 
 def test_every_output_is_well_formed_xhtml() -> None:

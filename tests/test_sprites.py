@@ -33,7 +33,7 @@ def book() -> Book:
 
 
 def page_contents(book: Book, html: str) -> list[bytes]:
-    settings = jobs.print_settings(book, "digital")
+    settings = jobs.print_settings(book)
     [layout] = lay_out_here([jobs.part_job("sheet", html, settings, SourceMap("sheet"), inspect=False)])
     contents = []
     for page in PdfReader(io.BytesIO(layout.pdf)).pages:
@@ -49,7 +49,7 @@ def stamp_pages(book: Book, stamps: Sequence[Stamp]) -> list[bytes]:
 
 def sprite_pages(book: Book, plan: SpritePlan) -> dict[int, bytes]:
     """The stamps drawn from sprite sheets: what each page of the book gets."""
-    settings = jobs.print_settings(book, "digital")
+    settings = jobs.print_settings(book)
     sheets = [page_contents(book, jobs.sheet_job(book, n, cells, settings).html)
               for n, cells in enumerate(plan.sheets)]
     return {page: drawn.data for page, drawn in draw_sprites(plan, sheets).items()}
@@ -89,7 +89,7 @@ def test_a_sheet_longer_than_its_page_still_places_every_line(book: Book) -> Non
     plan = plan_sprites(stamps, 2000)
     assert len(plan.sheets) == 1
     drawn = sprite_pages(book, plan)
-    settings = jobs.print_settings(book, "digital")
+    settings = jobs.print_settings(book)
     [sheet] = plan.sheets
     html = jobs.sheet_job(book, 0, sheet, settings).html
     assert len(page_contents(book, html)) > len(calibration_stamps()) + 1, "the sheet should need two pages"
@@ -103,7 +103,7 @@ def test_a_sheet_longer_than_its_page_still_places_every_line(book: Book) -> Non
 
 def test_a_sheet_missing_a_line_is_refused(book: Book) -> None:
     plan = plan_sprites(STAMPS[:2], 600)
-    settings = jobs.print_settings(book, "digital")
+    settings = jobs.print_settings(book)
     [pages] = [page_contents(book, jobs.sheet_job(book, 0, cells, settings).html) for cells in plan.sheets]
     last = pages[-1]
     # Drop the last run of text, as a sheet laid out with a line too few would be.

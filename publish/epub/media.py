@@ -65,6 +65,7 @@ def collect_media(book: Book, cache: Cache | None = None) -> tuple[Media, list[D
     for chapter in book.chapters:
         shown = display_path(chapter.path)
         for image in chapter.images:
+            # (An image with no alt text is the check's warning, image-no-alt: ``render``.)
             all_alt = all_alt and bool(image.alt.strip())
             # EPUB 3 allows remote audio, video and fonts, never remote images (EPUBCheck RSC-006):
             # the model prints their alt text, and check warned.

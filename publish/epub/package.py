@@ -89,7 +89,7 @@ def package_epub(book: Book, pages: Pages, media: Media) -> bytes:
 
     ebook.toc = _toc(pages.toc, itertools.count(1))
     ebook.guide = [{"type": epub_type, "href": href, "title": label} for epub_type, href, label in pages.landmarks]
-    modified = modified_time(config.date)
+    modified = modified_time(config.stamp_date)
     options = {
         "mtime": modified,
         # The landmarks come from ebook.guide. ebooklib would also write them into an EPUB 2 OPF

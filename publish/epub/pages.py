@@ -18,11 +18,10 @@ from publish.assemble import collect_ids, point_hrefs, template_environment
 from publish.diagnostics import Diagnostic, PublishError, display_path, error
 from publish.epub.media import Media, font_licence
 from publish.epub.xhtml import XHTML, Source, add_epub_types, conform, land_links, parse_page
-from publish.labels import Labels, labels_for
+from publish.labels import Labels
 from publish.model import Book, Chapter, Heading, Note
+from publish.paths import DESIGNERS, TYPEFACE
 
-TYPEFACE = "EB Garamond"
-DESIGNERS = "Georg Duffner and Octavio Pardo"
 NOTES_FILE = "notes.xhtml"
 RTL_LANGUAGES = frozenset({"ar", "arc", "dv", "fa", "ha", "he", "khw", "ks", "ku", "ps", "ur", "yi"})
 
@@ -76,7 +75,7 @@ def render_pages(book: Book, media: Media) -> Pages:
                      "file with '# Title'") for c in book.chapters if not c.title.strip()]
     if missing:
         raise PublishError(missing)
-    labels = labels_for(book.config.language)
+    labels = book.config.labels
     rtl = book.config.language.split("-")[0].lower() in RTL_LANGUAGES
     book_notes = book.config.notes == "book" and bool(book.notes)
     problems: list[Diagnostic] = []

@@ -24,16 +24,20 @@ from urllib.request import url2pathname
 from publish.boundary import read_in_book
 from publish.cache import Cache
 from publish.diagnostics import Diagnostic, Severity
-from publish.pdf.parts import FontUse, LayoutProblem, LinkSpot, PartJob, PartLayout
+from publish.pdf.adjustments import fit_from_json, fit_to_json
+from publish.pdf.parts import FontUse, LayoutProblem, LinkSpot, PartJob, PartLayout, PlacedImage
+from publish.pdf.structure import structure_from_json, structure_to_json
 
 KIND = "layout"
 _REFERENCE = re.compile(r'\b(?:src|href)="([^"#][^"]*)"')
 
 
 def layout_key(cache: Cache, job: PartJob, styles_digest: str) -> str:
+    # A fit's words are a set: written sorted, so that its key is the same in every process.
+    given = "" if job.given is None else json.dumps(fit_to_json(job.given))
     return cache.key(KIND, styles_digest, job.name, job.html, job.page_css, job.base_url,
-                     "\0".join(str(root) for root in job.roots), repr(job.source), str(job.inspect),
-                     "\0".join(sorted(job.bundled_fonts)), referenced_files(job))
+                     "\0".join(str(root) for root in job.roots), repr(job.source), str(job.inspect), job.fit, given,
+                     "\0".join(sorted(job.bundled_fonts)), str(job.tagged), referenced_files(job))
 
 
 def referenced_files(job: PartJob) -> str:
@@ -81,14 +85,17 @@ def layout_to_json(layout: PartLayout) -> dict[str, Any]:
         "name": layout.name, "page_count": layout.page_count, "page_size": list(layout.page_size),
         "blank": list(layout.blank),
         "anchors": {name: list(place) for name, place in layout.anchors.items()},
-        "links": [[s.page, list(s.rect), s.target, s.external] for s in layout.links],
+        "links": [[s.page, list(s.rect), s.target, s.external, s.node] for s in layout.links],
         "ids": [sorted(ids) for ids in layout.ids],
         "fonts": {name: {"widths": [[k, v] for k, v in use.widths.items()],
                          "to_unicode": [[k, v] for k, v in use.to_unicode.items()],
                          "digest": use.digest, "data": base64.b64encode(use.data).decode("ascii")}
                   for name, use in layout.fonts.items()},
-        "problems": [[p.page, p.path, p.line, p.code, p.message] for p in layout.problems],
+        "problems": [[p.page, p.path, p.line, p.code, p.message, p.note] for p in layout.problems],
         "diagnostics": [[d.path, d.line, d.col, d.severity.value, d.code, d.message] for d in layout.diagnostics],
+        "fit": fit_to_json(layout.fit),
+        "images": [[i.page, list(i.rect), i.src, i.art] for i in layout.images],
+        "structure": None if layout.structure is None else structure_to_json(layout.structure),
     }
 
 
@@ -100,17 +107,22 @@ def layout_from_json(data: dict[str, Any], pdf: bytes) -> PartLayout:
         name=data["name"], pdf=pdf, page_count=int(data["page_count"]), page_size=(float(width), float(height)),
         blank=tuple(bool(b) for b in data["blank"]),
         anchors={name: (int(p), float(x), float(y)) for name, (p, x, y) in data["anchors"].items()},
-        links=tuple(LinkSpot(int(page), (float(r[0]), float(r[1]), float(r[2]), float(r[3])), target, bool(ext))
-                    for page, r, target, ext in data["links"]),
+        links=tuple(LinkSpot(int(page), (float(r[0]), float(r[1]), float(r[2]), float(r[3])), target, bool(ext),
+                             int(node))
+                    for page, r, target, ext, node in data["links"]),
         ids=tuple(frozenset(ids) for ids in data["ids"]),
         fonts={name: FontUse(widths={int(k): int(v) for k, v in use["widths"]},
                              to_unicode={int(k): str(v) for k, v in use["to_unicode"]},
                              digest=use["digest"], data=base64.b64decode(use["data"]))
                for name, use in data["fonts"].items()},
-        problems=tuple(LayoutProblem(int(page), path, int(line), code, message)
-                       for page, path, line, code, message in data["problems"]),
+        problems=tuple(LayoutProblem(int(page), path, int(line), code, message, bool(note))
+                       for page, path, line, code, message, note in data["problems"]),
         diagnostics=tuple(Diagnostic(path, int(line), int(col), Severity(severity), code, message)
                           for path, line, col, severity, code, message in data["diagnostics"]),
+        fit=fit_from_json(data["fit"]),
+        images=tuple(PlacedImage(int(page), (float(r[0]), float(r[1]), float(r[2]), float(r[3])), str(src), bool(art))
+                     for page, r, src, art in data["images"]),
+        structure=None if data["structure"] is None else structure_from_json(data["structure"]),
     )
 
 

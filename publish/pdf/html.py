@@ -20,17 +20,29 @@ from markupsafe import Markup
 from publish import typography
 from publish.assemble import template_environment
 from publish.config import BookConfig
+from publish.labels import ENGLISH, Labels, format_date
 from publish.model import Book, Chapter, Note
+from publish.paths import TYPEFACE
+from publish.pdf.hyphenation import hyphenation_language, keep_last_words, protect_compounds
+from publish.pdf.printers import PRINTERS
 from publish.render import inner_xml
 
-BLEED_IN = 0.125
-"""Bleed of the print variant: what print-on-demand printers ask for."""
+WORD_SPACE_EM = -0.03
+"""The book's word spacing, added to the face's 0.2 em space (0.17 em): justified lines stretch
+less from a slightly tighter space, as a typesetter sets a book face (the default book's loose
+lines: benchmarks/typesetting.py). ``pdf.fit`` moves it, within bounds, chapter by chapter."""
+ART_OVERHANG_IN = max(printer.bleed_in for printer in PRINTERS.values())
+"""How far a full-page picture (``{.bleed}``) reaches past the trim on every side: the widest
+bleed any printer asks for. Pages are laid out at the trim for every edition; the join shows
+the overhang as bleed where the printer wants it (``press``), and the trim hides it elsewhere."""
 
 ZWSP, WORD_JOINER = "\u200b", "\u2060"
 _URL_LINK = re.compile(r'(<(a|span) class="url"[^>]*>)(.*?)(</\2>)', re.DOTALL)
 # A URL written without its scheme is plain text to the model; it must not be hyphenated either.
 _SCHEMELESS_URL = re.compile(r'(?<![/\w.="\u200b>])www\.[^\s<>"]+?(?=[.,;:)\]»”’]*(?:\s|<|$))')
 _URL_NO_BREAK_AFTER = re.compile(r"[-?!)\]}](?!<wbr)")
+# A picture alone in its paragraph, marked {.bleed}: a page of its own, printed to the edges.
+_BLEED_PICTURE = re.compile(r'<p>(<img\b[^<>]*\bclass="(?:[^"]* )?bleed(?: [^"]*)?"[^<>]*/?>)</p>')
 _BARE_URL_LINK = re.compile(r'<a href="((?:https?|ftp)://[^"]+)">([^<]+)</a>')
 # XML may close any element as <x/>; an HTML parser (WeasyPrint's) only knows that of void ones.
 _SELF_CLOSED = re.compile(
@@ -67,6 +79,9 @@ class Locator:
     """CSS px from the top-left corner of the page's text block."""
     text: str
     kind: str = "note"
+    owner: str = ""
+    """The id of the element whose box it fills (``locator-12``, ``toc-page-ch03``): the text is
+    that element's in the book's structure tree; '' for none."""
 
 
 @dataclass(frozen=True)
@@ -90,39 +105,48 @@ class TypeScale:
     bottom_in: float
 
 
-def choose_scale(trim: tuple[float, float]) -> TypeScale:
-    """Type size, leading and margins for a trim: about 60-70 characters a line on every trim."""
+def choose_scale(trim: tuple[float, float], inside_in: float | None = None) -> TypeScale:
+    """Type size, leading and margins for a trim: about 60-70 characters a line on every trim.
+    ``inside_in`` overrides the inside margin (book.toml's ``gutter``)."""
     width, height = trim
     size = 11.0 if width >= 5.9 else 10.5 if width >= 5.4 else 10.0
     return TypeScale(
         size_pt=size,
         leading_pt=round(size * 1.32, 2),
         # The inside margin is wider: the binding eats into it.
-        inside_in=round(max(0.6, width * 0.135), 3),
+        inside_in=round(inside_in if inside_in is not None else max(0.6, width * 0.135), 3),
         outside_in=round(max(0.45, width * 0.1), 3),
         top_in=round(height * 0.085, 3),
         bottom_in=round(height * 0.09, 3),
     )
 
 
-def page_css(config: BookConfig, variant: str) -> str:
-    """The @page rules that depend on the trim and variant; print.css holds the rest."""
+def book_scale(config: BookConfig) -> TypeScale:
+    """The scale of a book as book.toml sets it (a ``gutter = "auto"`` is sized by the edition)."""
+    return choose_scale(config.trim, config.gutter_in)
+
+
+def page_css(config: BookConfig, scale: TypeScale) -> str:
+    """The @page rules that depend on the trim and margins; print.css holds the rest. Every
+    edition lays out its pages at the trim: bleed and marks are the join's (``press``)."""
     width, height = config.trim
-    scale = choose_scale(config.trim)
     # Margin boxes take the page's font size; running heads and folios are set smaller.
     head_size = round(scale.size_pt * 0.82, 2)
-    marks = f"bleed: {BLEED_IN}in; marks: crop;" if variant == "print" else "bleed: 0; marks: none;"
-    # Pages the join adds blank get their crop marks from their stamp.
-    pad_marks = "@page stamp-pad { marks: crop; }\n" if variant == "print" else ""
+    over = ART_OVERHANG_IN
     return (
-        f"@page {{ size: {width}in {height}in; {marks} font-size: {head_size}pt;"
+        f"@page {{ size: {width}in {height}in; bleed: 0; marks: none; font-size: {head_size}pt;"
         f" margin: {scale.top_in}in {scale.outside_in}in {scale.bottom_in}in {scale.inside_in}in; }}\n"
         f"@page :left {{ margin-left: {scale.outside_in}in; margin-right: {scale.inside_in}in; }}\n"
         f"@page :right {{ margin-left: {scale.inside_in}in; margin-right: {scale.outside_in}in; }}\n"
         f"html {{ font-size: {scale.size_pt}pt; line-height: {scale.leading_pt}pt; }}\n"
+        f"body {{ word-spacing: {WORD_SPACE_EM}em; }}\n"
         # A sprite sheet sets folios and heads as its lines, at the size of the margin boxes.
         f".sprite-folio, .sprite-head {{ font-size: {head_size}pt; }}\n"
-        + pad_marks
+        # The title and copyright pages fill the text block: the imprint stands at its foot.
+        f".title-page, .copyright {{ height: {round(height - scale.top_in - scale.bottom_in, 3)}in; }}\n"
+        # A full-page picture covers the page and reaches past the trim by the widest bleed.
+        f".bleed-page img.bleed {{ width: {round(width + 2 * over, 4)}in; height: {round(height + 2 * over, 4)}in;"
+        f" margin: -{round(over, 4)}in 0 0 -{round(over, 4)}in; }}\n"
     )
 
 
@@ -142,13 +166,24 @@ def book_short_title(title: str) -> str:
     return short_title(title.split(":", 1)[0] if ":" in title else title, limit=48)
 
 
+def title_parts(title: str, subtitle: str) -> tuple[str, str]:
+    """The title and subtitle the title page sets apart: book.toml's subtitle, or else what a
+    title written "Title: Subtitle" holds after its colon."""
+    if subtitle or ":" not in title:
+        return title, subtitle
+    main, rest = title.split(":", 1)
+    return (main.strip(), rest.strip()) if main.strip() and rest.strip() else (title, subtitle)
+
+
 def front_html(book: Book, entries: Sequence[ContentsEntry]) -> str:
     config = book.config
+    book_title, subtitle = title_parts(config.title, config.subtitle)
     return template_environment().get_template("print/front.html").render(
-        language=config.language, title=config.title, short_title=book_short_title(config.title),
-        book_title=config.title, subtitle=config.subtitle, author=config.author,
-        publisher=config.publisher, rights=config.rights, edition=config.edition, date=long_date(config.date),
-        identifier=_readable_identifier(config.identifier), entries=entries,
+        language=hyphenation_language(config.language), title=config.title, short_title=book_short_title(config.title),
+        book_title=book_title, subtitle=subtitle, author=config.author,
+        publisher=config.publisher, rights=config.rights, edition=config.edition,
+        date=format_date(config.date, config.labels), identifier=_readable_identifier(config.identifier),
+        entries=entries, labels=config.labels, font=TYPEFACE,
     )
 
 
@@ -168,12 +203,13 @@ def chapter_html(book: Book, chapter: Chapter) -> str:
             # Notes nothing cites (a warning) still print, at the foot of the chapter's last page.
             body += _footnotes_inline("<p class=\"uncited-notes\"></p>", by_number, done, uncited=left)
     elif placement == "chapter":
-        notes = [{"number": note.number, "html": label_note(note)} for note in chapter.notes]
+        notes = [{"number": note.number, "html": label_note(note, labels=book.config.labels)}
+                 for note in chapter.notes]
     return template_environment().get_template("print/chapter.html").render(
-        language=book.config.language, title=chapter.title, chapter_id=chapter.id,
+        language=hyphenation_language(book.config.language), title=chapter.title, chapter_id=chapter.id,
         number=chapter.number, verso=book_short_title(book.config.title), recto=short_title(chapter.title),
         title_html=Markup(print_markup(title_html)), body_html=Markup(print_markup(widen_lists(body))), notes=notes,
-        number_css=note_number_css(book),
+        number_css=note_number_css(book), labels=book.config.labels,
     )
 
 
@@ -183,11 +219,14 @@ def notes_html(book: Book, digits: int) -> str:
     for chapter in book.chapters:
         if not chapter.notes:
             continue
-        notes = [{"number": note.number, "html": label_note(note, digits)} for note in chapter.notes]
+        notes = [{"number": note.number, "html": label_note(note, digits, book.config.labels)}
+                 for note in chapter.notes]
         groups.append({"chapter_id": chapter.id, "number": chapter.number,
                        "title": chapter.title, "notes": notes})
+    labels = book.config.labels
     return template_environment().get_template("print/notes.html").render(
-        language=book.config.language, title="Notes", groups=groups, number_css=note_number_css(book))
+        language=hyphenation_language(book.config.language), title=labels.notes, groups=groups,
+        number_css=note_number_css(book), labels=labels)
 
 
 DIGIT_EM = 0.48
@@ -227,10 +266,10 @@ def widen_lists(fragment: str) -> str:
 def sheet_html(book: Book, stamps: Sequence[Stamp], blocks: Sequence[tuple[str, Sequence[str]]]) -> str:
     """Stamp pages (one per stamp), then a sprite sheet: one block of lines per kind of stamp."""
     return template_environment().get_template("print/sheet.html").render(
-        language=book.config.language, title="Stamps", stamps=stamps, blocks=blocks)
+        language=hyphenation_language(book.config.language), title="Stamps", stamps=stamps, blocks=blocks)
 
 
-def label_note(note: Note, digits: int = 0) -> Markup:
+def label_note(note: Note, digits: int = 0, labels: Labels | None = None) -> Markup:
     """The note's text with its number and "p. N" (linked back to the reference) run into it; with
     no ``digits``, no "p. N" (notes that end their chapter), and the number links back.
 
@@ -244,8 +283,10 @@ def label_note(note: Note, digits: int = 0) -> Markup:
     if ref and not digits:
         label = f'<a class="note-number" href="#{ref}">{note.number}.</a>'
     elif ref:
-        label += (f'<a class="note-page" id="{locator_id(note.number)}" href="#{ref}">'
-                  f'<span class="locator-room">{locator_room(len(note.ref_ids), digits)}</span></a> ')
+        # The number and its "p. N" are one label, never parted by a line break.
+        label = (f'<span class="note-label">{label}<a class="note-page" id="{locator_id(note.number)}" '
+                 f'href="#{ref}"><span class="locator-room">{locator_room(len(note.ref_ids), digits, labels)}'
+                 '</span></a></span> ')
     content = print_markup(note.html).strip()
     if content.startswith("<p>"):
         return Markup(f"<p>{label}{content[3:]}")
@@ -260,15 +301,17 @@ def contents_page_id(target: str) -> str:
     return f"toc-page-{target}"
 
 
-def locator_room(references: int, digits: int) -> str:
+def locator_room(references: int, digits: int, labels: Labels | None = None) -> str:
     """The widest "p. N" of a note with ``references`` references, in pages of ``digits`` digits."""
-    return ("pp. " if references > 1 else "p. ") + ", ".join(["0" * digits] * references)
+    return locator_text(["0" * digits] * references, labels, distinct=False)
 
 
-def locator_text(pages: Sequence[str]) -> str:
-    """``p. 84``, or ``pp. 84, 86`` for a note referred to from several pages."""
-    shown = list(dict.fromkeys(pages))
-    return ("pp. " if len(shown) > 1 else "p. ") + ", ".join(shown)
+def locator_text(pages: Sequence[str], labels: Labels | None = None, *, distinct: bool = True) -> str:
+    """``p. 84``, or ``pp. 84, 86`` for a note referred to from several pages (in the labels'
+    language: ``S. 84``, ``с. 84``)."""
+    shown = list(dict.fromkeys(pages)) if distinct else list(pages)
+    labels = labels or ENGLISH
+    return (labels.pages if len(shown) > 1 else labels.page) + " " + ", ".join(shown)
 
 
 def print_markup(fragment: str) -> str:
@@ -288,10 +331,12 @@ def print_markup(fragment: str) -> str:
     # would also match two references with words between them.
     fragment = fragment.replace('</sup><sup class="noteref">', '</sup><sup class="noteref noteref-next">')
     fragment = _SELF_CLOSED.sub(lambda m: f"<{m.group(1)}{m.group(2) or ''}></{m.group(1)}>", fragment)
+    fragment = _BLEED_PICTURE.sub(r'<div class="bleed-page">\1</div>', fragment)
     fragment = _BARE_URL_LINK.sub(_mark_url, fragment)
     fragment = _SCHEMELESS_URL.sub(
         lambda m: '<span class="url">' + "<wbr/>".join(typography.url_break_points(m.group())) + "</span>", fragment)
-    return _URL_LINK.sub(fix_url, fragment).replace("<wbr/>", ZWSP).replace("<wbr></wbr>", ZWSP)
+    fragment = _URL_LINK.sub(fix_url, fragment).replace("<wbr/>", ZWSP).replace("<wbr></wbr>", ZWSP)
+    return keep_last_words(protect_compounds(fragment))
 
 
 def _mark_url(match: re.Match[str]) -> str:
@@ -389,18 +434,6 @@ def _first_references(note: html.HtmlElement, notes: Mapping[int, Note], done: s
         if number in notes and number not in done and number not in found:
             found.append(number)
     return found
-
-
-def long_date(date: str) -> str:
-    """``2026-11-27`` → ``27 November 2026`` (a year or year-month stays as short as it is)."""
-    months = ("January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December")
-    parts = date.split("-")
-    if len(parts) == 3 and all(part.isdigit() for part in parts) and 1 <= int(parts[1]) <= 12:
-        return f"{int(parts[2])} {months[int(parts[1]) - 1]} {parts[0]}"
-    if len(parts) == 2 and all(part.isdigit() for part in parts) and 1 <= int(parts[1]) <= 12:
-        return f"{months[int(parts[1]) - 1]} {parts[0]}"
-    return date
 
 
 def _readable_identifier(identifier: str) -> str:

@@ -17,7 +17,7 @@ import functools
 import hashlib
 import logging
 import mimetypes
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,8 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from publish.boundary import read_in_book
 from publish.diagnostics import Diagnostic, error, warning
 from publish.images import clean_svg, sniff_media_type
+from publish.pdf.adjustments import Fit
+from publish.pdf.fit import Fitted, fit_part
 
 # WeasyPrint reports positions in CSS pixels; PDF user space is in points.
 from publish.pdf.parts import PX_TO_PT as PX_TO_PT
@@ -38,10 +40,13 @@ from publish.pdf.parts import FontUse as FontUse
 from publish.pdf.parts import LinkSpot as LinkSpot
 from publish.pdf.parts import PartJob as PartJob
 from publish.pdf.parts import PartLayout as PartLayout
-from publish.pdf.report import inspect_pages
-from publish.pdf.weasyprint_boxes import is_blank, page_box
+from publish.pdf.parts import PlacedImage
+from publish.pdf.report import inspect_pages, typesetting_problems
+from publish.pdf.weasyprint_boxes import boxes, is_blank, page_box
 from publish.pdf.weasyprint_fonts import HARFBUZZ_SUBSET, drawn_fonts, drop_font_files
 from publish.pdf.weasyprint_footnotes import install as keep_footnotes
+from publish.pdf.weasyprint_spacing import install as wrap_within_spacing
+from publish.pdf.weasyprint_tags import TaggedPdf, write_tagged
 
 
 class RefusingFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no type hints
@@ -78,27 +83,57 @@ class RefusingFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no 
 
 def lay_out_parts(jobs: Sequence[PartJob]) -> list[PartLayout]:
     """Lay out parts one after another, sharing the parsed stylesheets and the loaded fonts."""
-    keep_footnotes()
+    repair_engine()
     layouts = []
     for job in jobs:
         fetcher = RefusingFetcher(job.roots)
         with _engine_warnings() as engine_messages:
-            sheets = [_stylesheet(job.stylesheet), _page_sheet(job.page_css, job.stylesheet)]
-            document = weasyprint.HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
-                stylesheets=sheets, font_config=_font_config(job.stylesheet))
+            # A chapter or the Notes is looked at once laid out, and laid out again where a line
+            # or a page needs mending (``pdf.fit``, within fixed bounds).
+            fitted = fit_job(job, fetcher) if job.fit or job.given is not None else None
+            document = fitted.document if fitted is not None else _renderer(job, fetcher)(job.html)
             # Without HarfBuzz's subsetter WeasyPrint subsets with fontTools, seconds per part:
             # then embed whole fonts (dropped by the finisher), since the join subsets once anyway.
-            pdf = document.write_pdf(full_fonts=not HARFBUZZ_SUBSET, uncompressed_pdf=True,
-                                     finisher=drop_font_files)
-        layouts.append(_describe(job, document, pdf, fetcher.refused, engine_messages))
+            options = {"full_fonts": not HARFBUZZ_SUBSET, "uncompressed_pdf": True}
+            tagged = write_tagged(document, job.name, drop_font_files, **options) if job.tagged else None
+            pdf = tagged.data if tagged else document.write_pdf(finisher=drop_font_files, **options)
+        # A message repeated by each trial layout is said once.
+        messages = list(dict.fromkeys(engine_messages))
+        layouts.append(_describe(job, document, pdf, fetcher.refused, messages, fitted, tagged))
     return layouts
+
+
+def repair_engine() -> None:
+    """WeasyPrint's two repairs, installed once in this process: footnotes a full page would lose
+    (``weasyprint_footnotes``), lines a negative word spacing would break wrongly (``weasyprint_spacing``)."""
+    keep_footnotes()
+    wrap_within_spacing()
+
+
+def fit_job(job: PartJob, fetcher: RefusingFetcher | None = None, *, mend: bool = True) -> Fitted:
+    """A part laid out and fitted (``pdf.fit``); with ``mend`` false, its first layout and what
+    is wrong with it (what benchmarks/typesetting.py compares with)."""
+    repair_engine()
+    render = _renderer(job, fetcher or RefusingFetcher(job.roots))
+    return fit_part(render, job.html, chapter=job.fit == "chapter", mend=mend, given=job.given)
+
+
+def _renderer(job: PartJob, fetcher: RefusingFetcher) -> Callable[[str], Any]:
+    """HTML → the WeasyPrint document of ``job``'s part, with the job's stylesheets and fetcher."""
+    sheets = [_stylesheet(job.stylesheet), _page_sheet(job.page_css, job.stylesheet)]
+
+    def render(html: str) -> Any:
+        return weasyprint.HTML(string=html, base_url=job.base_url, url_fetcher=fetcher).render(
+            stylesheets=sheets, font_config=_font_config(job.stylesheet))
+
+    return render
 
 
 def warm_up(stylesheet: Path) -> None:
     """What every part needs, done once before the first part arrives (and before the engine
     forks its other processes from this one): the stylesheet parsed, the four faces loaded and
     shaped once, WeasyPrint's bindings to Pango and HarfBuzz set up."""
-    keep_footnotes()
+    repair_engine()
     sample = "<p>Warm <i>up</i> <b>once <i>only</i></b> 1234567890</p>"
     document = weasyprint.HTML(string=sample).render(stylesheets=[_stylesheet(stylesheet)],
                                                      font_config=_font_config(stylesheet))
@@ -146,7 +181,8 @@ def _parsed_page_sheet(css: str, signature: Signature) -> weasyprint.CSS:
     return weasyprint.CSS(string=css, font_config=_fonts(signature))
 
 
-def _describe(job: PartJob, document: Any, pdf: bytes, refused: list[str], messages: list[str]) -> PartLayout:
+def _describe(job: PartJob, document: Any, pdf: bytes, refused: list[str], messages: list[str],
+              fitted: Fitted | None = None, tagged: TaggedPdf | None = None) -> PartLayout:
     """Everything later stages need from the laid-out document, as plain data."""
     pages = list(document.pages)
     diagnostics = _refusals(refused, job)
@@ -161,16 +197,38 @@ def _describe(job: PartJob, document: Any, pdf: bytes, refused: list[str], messa
             # A link is reported for every box inside it; the element's own boxes suffice.
             if kind in ("internal", "external") and getattr(box, "link", None):
                 x1, y1, x2, y2 = rect
-                links.append(LinkSpot(number, (x1, y1, x2, y2), target, kind == "external"))
+                node = tagged.link_nodes.get(id(box), -1) if tagged else -1
+                links.append(LinkSpot(number, (x1, y1, x2, y2), target, kind == "external", node))
     first = pages[0]
     return PartLayout(
         name=job.name, pdf=pdf, page_count=len(pages), page_size=(first.width, first.height),
         blank=tuple(is_blank(page) for page in pages), anchors=anchors,
         links=tuple(links), ids=tuple(_ids_on_page(page) for page in pages),
         fonts=_font_uses(document, job.bundled_fonts),
-        problems=tuple(inspect_pages(pages, job.source)) if job.inspect else (),
+        problems=(tuple(inspect_pages(pages, job.source))
+                  + (tuple(typesetting_problems(fitted, job.source)) if fitted is not None else ())
+                  if job.inspect else ()),
         diagnostics=tuple(diagnostics),
+        fit=fitted.fit if fitted is not None else Fit(),
+        images=tuple(image for number, page in enumerate(pages) for image in _placed_images(number, page)),
+        structure=tagged.structure if tagged else None,
     )
+
+
+def _placed_images(number: int, page: Any) -> list[PlacedImage]:
+    """The pictures on a page with their boxes, for the preflight (resolution, colour, bleed)."""
+    found = []
+    stack = [page_box(page)]
+    while stack:
+        box = stack.pop()
+        element = getattr(box, "element", None)
+        if isinstance(box, boxes.ReplacedBox) and element is not None and element.tag == "img":
+            x, y = box.border_box_x(), box.border_box_y()
+            art = "bleed" in (element.get("class") or "").split()
+            found.append(PlacedImage(number, (x, y, x + box.border_width(), y + box.border_height()),
+                                     element.get("src", ""), art))
+        stack.extend(reversed(getattr(box, "children", ())))
+    return found
 
 
 def _font_uses(document: Any, bundled: frozenset[str]) -> dict[str, FontUse]:
@@ -201,8 +259,11 @@ def _ids_on_page(page: Any) -> frozenset[str]:
 
 
 def _expected(message: str, refused: list[str]) -> bool:
-    """Messages that say nothing new: links into other parts (the join makes those) and refusals."""
-    return message.startswith("No anchor #") or any(url in message for url in refused)
+    """Messages that say nothing new: links into other parts (the join makes those), refusals, and
+    a picture with no alt text (the check's ``image-no-alt`` says where; the tags make it an
+    artifact)."""
+    return (message.startswith("No anchor #") or "has no required alt description" in message
+            or any(url in message for url in refused))
 
 
 def _refusals(refused: list[str], job: PartJob) -> list[Diagnostic]:

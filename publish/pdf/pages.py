@@ -5,8 +5,9 @@ printed on, and what is stamped on every page. Pure functions: no layout happens
 what lets the chapters be laid out in parallel before any page number is known.
 
 Numbering: the front matter is numbered i, ii, iii… (by its own layout: it always opens the
-book); the body 1, 2, 3… from the first chapter. Every part opens on a right-hand page, so a part
-with an odd page count is padded with a blank page, which carries no folio.
+book); the body 1, 2, 3… from the first chapter. With ``openers = "right"`` every part opens on a
+right-hand page, so a part with an odd page count is padded with a blank page, which carries no
+folio; with ``openers = "any"`` a chapter opens on the page after the last one (``part_pads``).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from publish.labels import ENGLISH, Labels
 from publish.model import Book
-from publish.pdf.html import Locator, Stamp, choose_scale, contents_page_id, locator_id, locator_text
+from publish.pdf.html import Locator, Stamp, TypeScale, choose_scale, contents_page_id, locator_id, locator_text
 from publish.pdf.parts import PartLayout
 
 _NOTE_ID = re.compile(r"^note-(\d+)$")
@@ -31,11 +33,14 @@ class PartPages:
     page_count: int
     """Pages as laid out; the join adds a blank page when the count is odd."""
     blank: tuple[bool, ...]
+    """Pages that carry no folio: left blank, or covered by a full-page picture."""
     ids: tuple[frozenset[str], ...]
+    pad: bool = True
+    """Padded to an even count, so that the next part opens on a right-hand page."""
 
     @property
     def padded_count(self) -> int:
-        return self.page_count + self.page_count % 2
+        return self.page_count + (self.page_count % 2 if self.pad else 0)
 
 
 @dataclass(frozen=True)
@@ -52,17 +57,28 @@ class PagePlan:
         return str(index - self.front_count + 1)
 
 
-def part_pages(part: PartLayout) -> PartPages:
+def part_pages(part: PartLayout, pad: bool = True) -> PartPages:
     """What the page plan needs from a laid-out part."""
-    return PartPages(part.name, part.page_count, part.blank, part.ids)
+    art = {image.page for image in part.images if image.art}
+    return PartPages(part.name, part.page_count, tuple(blank or page in art for page, blank in enumerate(part.blank)),
+                     part.ids, pad)
 
 
-def body_starts(counts: Sequence[int]) -> list[int]:
-    """Arabic page number each body part opens on, given the page counts of the parts."""
+def part_pads(chapters: int, openers: str, notes_follow: bool) -> list[bool]:
+    """Whether each chapter is padded to an even count: all of them when chapters open on the
+    right; with ``any`` none, but the last when the Notes follow (back matter opens on the right)."""
+    if openers == "right":
+        return [True] * chapters
+    return [notes_follow and number == chapters - 1 for number in range(chapters)]
+
+
+def body_starts(counts: Sequence[int], pads: Sequence[bool] | None = None) -> list[int]:
+    """Arabic page number each body part opens on, given the page counts of the parts (each
+    padded to an even count unless ``pads`` says otherwise)."""
     starts, page = [], 1
-    for count in counts:
+    for index, count in enumerate(counts):
         starts.append(page)
-        page += count + count % 2
+        page += count + (count % 2 if pads is None or pads[index] else 0)
     return starts
 
 
@@ -86,7 +102,7 @@ def reference_folios(anchors: Mapping[str, Mapping[str, tuple[int, float, float]
     return found
 
 
-def notes_heads(ids: Sequence[frozenset[str]], note_pages: Mapping[int, int]) -> list[str]:
+def notes_heads(ids: Sequence[frozenset[str]], note_pages: Mapping[int, int], labels: Labels = ENGLISH) -> list[str]:
     """The running head of each Notes page: which text pages its notes refer to.
 
     ``note_pages`` maps a note's number to the page its (first) reference is on. The first page
@@ -99,9 +115,9 @@ def notes_heads(ids: Sequence[frozenset[str]], note_pages: Mapping[int, int]) ->
         if number == 0 or not pages:
             heads.append("")
         elif pages[0] == pages[-1]:
-            heads.append(f"Notes to page {pages[0]}")
+            heads.append(labels.notes_to_page.format(page=pages[0]))
         else:
-            heads.append(f"Notes to pages {pages[0]}–{pages[-1]}")
+            heads.append(labels.notes_to_pages.format(first=pages[0], last=pages[-1]))
     return heads
 
 
@@ -117,6 +133,16 @@ def part_stamps(part: PartPages, first_folio: int, heads: Sequence[str] = ()) ->
     return stamps
 
 
+def estimate_pages(sources: Sequence[str], trim: tuple[float, float]) -> int:
+    """The book's page count guessed from the Markdown's length, before any layout: each chapter
+    on whole leaves, at a book face's average of half an em a character."""
+    scale = choose_scale(trim)
+    width, height = trim
+    lines = (height - scale.top_in - scale.bottom_in) * 72 / scale.leading_pt
+    per_line = (width - scale.inside_in - scale.outside_in) * 72 / (scale.size_pt * 0.5)
+    return max(sum(2 * math.ceil(max(len(text), 1) / (lines * per_line) / 2) for text in sources), 1)
+
+
 def locator_digits(sources: Sequence[str], trim: tuple[float, float]) -> int:
     """Digits to make room for in each "p. N": those of twice the book's estimated page count.
 
@@ -125,35 +151,30 @@ def locator_digits(sources: Sequence[str], trim: tuple[float, float]) -> int:
     estimate leaves a margin for notes, headings and images. A book that still outgrows it has
     its Notes laid out again with the digits it needs.
     """
-    scale = choose_scale(trim)
-    width, height = trim
-    lines = (height - scale.top_in - scale.bottom_in) * 72 / scale.leading_pt
-    # An average character of a book face is about half an em wide.
-    per_line = (width - scale.inside_in - scale.outside_in) * 72 / (scale.size_pt * 0.5)
-    pages = sum(2 * math.ceil(max(len(text), 1) / (lines * per_line) / 2) for text in sources)
-    return len(str(2 * max(pages, 1)))
+    return len(str(2 * estimate_pages(sources, trim)))
 
 
-def contents_locators(book: Book, front: PartLayout, pages: Mapping[str, str]) -> dict[int, tuple[Locator, ...]]:
-    """Each contents entry's page number, by page of the front matter, over its hidden figure."""
+def contents_locators(front: PartLayout, pages: Mapping[str, str], scale: TypeScale) -> dict[int, tuple[Locator, ...]]:
+    """Each contents entry's page number, by page of the front matter, over its hidden figure;
+    ``scale`` gives the margins the parts were laid out with."""
     found: dict[int, list[Locator]] = {}
     for target, page in pages.items():
         spot = front.anchors.get(contents_page_id(target))
         if spot is not None:
-            found.setdefault(spot[0], []).append(_locator(book, spot, page, "contents"))
+            found.setdefault(spot[0], []).append(_locator(scale, spot, page, "contents", contents_page_id(target)))
     return {index: tuple(locators) for index, locators in found.items()}
 
 
-def _locator(book: Book, spot: tuple[int, float, float], text: str, kind: str) -> Locator:
+def _locator(scale: TypeScale, spot: tuple[int, float, float], text: str, kind: str, owner: str) -> Locator:
     """A locator at an anchor of a part: parts open on a right-hand page, so even pages of a part
     are rectos, with the inside margin on the left. Anchors are measured from the trim's corner."""
-    scale = choose_scale(book.config.trim)
     page, x, y = spot
     left = (scale.inside_in if page % 2 == 0 else scale.outside_in) * 96
-    return Locator(round(x - left, 3), round(y - scale.top_in * 96, 3), text, kind)
+    return Locator(round(x - left, 3), round(y - scale.top_in * 96, 3), text, kind, owner)
 
 
-def note_locators(book: Book, notes: PartLayout, references: Mapping[str, str]) -> dict[int, tuple[Locator, ...]]:
+def note_locators(book: Book, notes: PartLayout, references: Mapping[str, str],
+                  scale: TypeScale) -> dict[int, tuple[Locator, ...]]:
     """Each note's "p. N", by page of the Notes, placed over the empty box its layout left."""
     found: dict[int, list[Locator]] = {}
     by_number = {note.number: note for note in book.notes}
@@ -167,7 +188,8 @@ def note_locators(book: Book, notes: PartLayout, references: Mapping[str, str]) 
             pages = [references[ref] for ref in outer.ref_ids if ref in references][:1]
         spot = notes.anchors.get(locator_id(note.number))
         if pages and spot is not None:
-            found.setdefault(spot[0], []).append(_locator(book, spot, locator_text(pages), "note"))
+            found.setdefault(spot[0], []).append(_locator(scale, spot, locator_text(pages, book.config.labels), "note",
+                                                          locator_id(note.number)))
     return {page: tuple(locators) for page, locators in found.items()}
 
 

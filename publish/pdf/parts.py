@@ -12,6 +12,8 @@ from functools import cached_property
 from pathlib import Path
 
 from publish.diagnostics import Diagnostic
+from publish.pdf.adjustments import Fit
+from publish.pdf.structure import PartStructure
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ class LayoutProblem:
     line: int
     code: str
     message: str
+    note: bool = False
+    """What the fitting did rather than a defect: reported as a note, which ``--strict`` lets pass."""
 
 
 PX_TO_PT = 0.75
@@ -87,6 +91,16 @@ class PartJob:
     """Run the layout report (not for stamps, which are margins only)."""
     bundled_fonts: frozenset[str] = frozenset()
     """Digests of the bundled font files: those are not sent back with the part."""
+    fit: str = ""
+    """How the part is fitted after its first layout (``pdf.fit``): ``chapter`` (lines and pages),
+    ``lines`` (lines only: the Notes), or nothing."""
+    given: Fit | None = None
+    """Adjustments found by an earlier layout of the same text (``PartLayout.fit``): the part is
+    laid out once with them, not fitted anew (a chapter opening on a left-hand page, the proof's
+    twin of a chapter with its flags marked)."""
+    tagged: bool = True
+    """Lay it out with its logical structure (``PartLayout.structure``): every part of the book;
+    not the sprite sheets and stamps, which are drawn over the pages as artifacts."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +111,21 @@ class LinkSpot:
     target: str
     """An id for an internal link, a URL for an external one."""
     external: bool = False
+    node: int = -1
+    """The node of the part's structure (its ``Link``) that the link belongs to; -1 for none."""
+
+
+@dataclass(frozen=True)
+class PlacedImage:
+    """A picture as laid out: where, how large, and whether it is full-page art (``{.bleed}``)."""
+
+    page: int
+    rect: tuple[float, float, float, float]
+    """x1, y1, x2, y2 of its box in CSS px from the trim's top-left corner."""
+    src: str
+    """As the HTML has it: relative to the book folder."""
+    art: bool = False
+    """Background art, which alone may reach into the bleed."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +159,12 @@ class PartLayout:
     """By PDF resource name (WeasyPrint's hash of the face)."""
     problems: tuple[LayoutProblem, ...] = ()
     """The layout report, by page within the part."""
+    images: tuple[PlacedImage, ...] = ()
+    """Every picture drawn, for the printer's preflight and the bleed."""
     diagnostics: tuple[Diagnostic, ...] = ()
     """Files the part may not read, and the engine's own warnings."""
+    fit: Fit = field(default_factory=Fit)
+    """The adjustments the part was laid out with (``pdf.fit``)."""
+    structure: PartStructure | None = None
+    """The part's logical structure, for the book's structure tree; None for an untagged part."""
 

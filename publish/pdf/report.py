@@ -3,7 +3,9 @@
 Takes the pages of one part and a ``SourceMap`` of the Markdown they came from; returns
 ``LayoutProblem`` values: a line or image past the text block, anything cut off at the trim, a
 running head that does not fit its line, a widow or orphan that slipped through, a heading left
-at the foot of a page, a note number that does not match its note. Pages are counted within the
+at the foot of a page, a note number that does not match its note; and, from ``pdf.fit``, the
+typesetting it could not mend (a hyphen run, a lone fragment, a short chapter ending, a page of
+a paragraph's last lines) and, as a note, what it did. Pages are counted within the
 part: only the join knows the folio a page will carry, so it words the final diagnostic.
 """
 
@@ -14,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from publish.pdf.fit import MAX_RUN, MIN_LAST_LINES, Fitted
+from publish.pdf.lines import Line
 from publish.pdf.parts import LayoutProblem as LayoutProblem
 from publish.pdf.parts import SourceMap as SourceMap
 from publish.pdf.weasyprint_boxes import boxes, page_box
@@ -91,6 +95,8 @@ def _check_page(number: int, page_box: Any, width: float, height: float, source:
             continue
         if not isinstance(box, boxes.TextBox | boxes.ReplacedBox):
             continue
+        if isinstance(box, boxes.ReplacedBox) and "bleed" in (box.element.get("class") or "").split():
+            continue  # full-page art reaches past the trim on purpose: the preflight checks it
         x1, y1 = box.position_x, box.position_y
         x2, y2 = x1 + box.margin_width(), y1 + box.margin_height()
         text = box.text if isinstance(box, boxes.TextBox) else f"image {box.element.get('src', '')}"
@@ -194,3 +200,34 @@ def _element_text(box: Any) -> str:
 def _excerpt(text: str, limit: int = 48) -> str:
     text = " ".join(text.replace("\u200b", "").split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def typesetting_problems(fitted: Fitted, source: SourceMap) -> list[LayoutProblem]:
+    """What the fitting left (a warning each) and what it did (one note for the part)."""
+    found = fitted.findings
+    problems = []
+
+    def place(line: Line) -> tuple[str, int]:
+        return source.locate(line.element_id, line.text)
+
+    for line in found.hyphen_runs:
+        problems.append(LayoutProblem(line.page, *place(line), "layout-hyphen-run",
+                                      f"{MAX_RUN + 1} hyphenated line ends in a row, at “{_excerpt(line.text)}”"))
+    for line in found.fragments:
+        problems.append(LayoutProblem(line.page, *place(line), "layout-fragment",
+                                      f"the line “{_excerpt(line.text)}” holds only the end of a hyphenated word"))
+    if found.short_ending:
+        first = found.short_ending[0]
+        count = len(found.short_ending)
+        problems.append(LayoutProblem(first.page, *place(first), "layout-short-ending",
+                                      f"the chapter ends with {count} line{'s' if count > 1 else ''} on its last "
+                                      f"page (at least {MIN_LAST_LINES} wanted)"))
+    for line in found.tail_pages:
+        problems.append(LayoutProblem(line.page, *place(line), "layout-tail-page",
+                                      f"the page holds only the last lines of a paragraph, “{_excerpt(line.text)}”"))
+    done = fitted.fit.describe()
+    if done:
+        # Said once for the part, at its first line found in the source (a chapter's title).
+        path, number = next((spot for spot in map(place, found.lines) if spot[1] > 0), (source.path, 0))
+        problems.append(LayoutProblem(0, path, number, "layout-fitted", f"fitted: {'; '.join(done)}", note=True))
+    return problems

@@ -17,15 +17,16 @@ matrix, so moving a line rewrites that matrix and nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from publish.pdf.html import Locator, Stamp
 from publish.pdf.weasyprint_streams import Run, SpriteError, draws_anything, moved, page_prologue, read_runs
 
-KINDS = ("folio", "head", "note", "contents")
-"""What a line of a sheet can be: a folio, a Notes running head, a note's "p. N", a contents page."""
-CALIBRATION = {"folio": "1", "head": "Notes", "note": "p. 1", "contents": "1"}
+KINDS = ("folio", "head", "note", "contents", "slug")
+"""What a line of a sheet can be: a folio, a Notes running head, a note's "p. N", a contents page,
+a printer's slug line (outside the trim: book, page and date)."""
+CALIBRATION = {"folio": "1", "head": "Notes", "note": "p. 1", "contents": "1", "slug": "1"}
 """The text each kind's calibration stamp and the first line of its block share."""
 TEXT_RESOURCES = ("/Font", "/ExtGState")
 
@@ -48,6 +49,8 @@ class Placement:
     left: float = 0.0
     top: float = 0.0
     """A locator's place, in CSS px from the corner of the text block; 0 for folios and heads."""
+    owner: str = ""
+    """A locator's ``owner``: the element of the book's structure its text belongs to."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ def plan_sprites(stamps: Sequence[Stamp], lines_per_sheet: int) -> SpritePlan:
             pads.append(page)
         # In a stamp page's order (its text, then the margin boxes): extractors that read text in
         # drawing order give each page's folio last, as they do a front-matter page's.
-        placements += [Placement(page, _cell(locator.kind, locator.text), locator.left, locator.top)
+        placements += [Placement(page, _cell(locator.kind, locator.text), locator.left, locator.top, locator.owner)
                        for locator in stamp.locators if locator.text.strip()]
         if stamp.head.strip():
             placements.append(Placement(page, _cell("head", stamp.head)))
@@ -115,9 +118,11 @@ def sheet_blocks(cells: Sequence[Cell]) -> list[tuple[str, list[str]]]:
             for kind in KINDS if any(cell.kind == kind for cell in cells)]
 
 
-def draw_sprites(plan: SpritePlan, sheets: Sequence[Sequence[bytes]]) -> dict[int, PageContent]:
+def draw_sprites(plan: SpritePlan, sheets: Sequence[Sequence[bytes]],
+                 marking: Callable[[Placement], tuple[bytes, bytes]] | None = None) -> dict[int, PageContent]:
     """The content drawn over each page of the book, from the content streams of each sheet's pages
-    (the first sheet's opening with its ``calibration_stamps`` pages)."""
+    (the first sheet's opening with its ``calibration_stamps`` pages); ``marking`` gives what opens and
+    closes each placement's marked-content sequence (an artifact, or text of the structure tree)."""
     first = sheets[0]
     calibration_pages = len(calibration_stamps())
     if len(first) < calibration_pages:
@@ -141,8 +146,11 @@ def draw_sprites(plan: SpritePlan, sheets: Sequence[Sequence[bytes]]) -> dict[in
         mark = real[placement.cell.kind, placement.page % 2]
         dx = mark.x - origin.x + placement.left
         baseline = runs[0].y
-        drawn.setdefault(placement.page, []).extend(
-            moved(run, run.x + dx, run.y - baseline + mark.y + placement.top) for run in runs)
+        piece = b"".join(moved(run, run.x + dx, run.y - baseline + mark.y + placement.top) for run in runs)
+        if marking is not None:
+            opening, closing = marking(placement)
+            piece = opening + piece + closing
+        drawn.setdefault(placement.page, []).append(piece)
         sources.setdefault(placement.page, set()).add((sheet, page))
     pad = first[calibration_pages - 1]
     contents = {page: PageContent(prologue + b"".join(moved) + b"Q\n" * depth, tuple(sorted(sources[page])))

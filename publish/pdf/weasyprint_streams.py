@@ -128,3 +128,37 @@ def check_stream_form(content: bytes) -> None:
     if not read_runs(content):
         raise RuntimeError("no run of text found on a page WeasyPrint drew with text: "
                            "publish/pdf/weasyprint_streams.py (the sprite sheets) must be looked at again")
+
+
+_RGB_COLOUR = re.compile(rb"^" + rb" ".join([_NUMBER.encode()] * 3) + rb" (rg|RG)$")
+
+
+def grey_colours(content: bytes) -> tuple[bytes, bool]:
+    """``content`` with WeasyPrint's DeviceRGB colours (``r g b rg`` and ``RG`` lines) set in the
+    ink a printer's black plate prints: a grey stays a grey (``g``, ``G``), any other colour goes
+    to DeviceCMYK by the plain complement. Returns the stream and whether it held a colour that
+    is not a grey (a fault where the printer wants black alone)."""
+    coloured = False
+    lines = content.split(b"\n")
+    for index, line in enumerate(lines):
+        match = _RGB_COLOUR.match(line.strip())
+        if match is None:
+            continue
+        r, g, b = (float(match[n]) for n in (1, 2, 3))
+        operator = match[4]
+        if r == g == b:
+            lines[index] = f"{_number(r)} {'g' if operator == b'rg' else 'G'}".encode()
+            continue
+        coloured = True
+        black = 1 - max(r, g, b)
+        c, m, y = ((1 - v - black) / (1 - black) if black < 1 else 0.0 for v in (r, g, b))
+        cmyk = " ".join(_number(v) for v in (c, m, y, black))
+        lines[index] = f"{cmyk} {'k' if operator == b'rg' else 'K'}".encode()
+    return b"\n".join(lines), coloured
+
+
+def check_colour_form(content: bytes) -> None:
+    """The text of a page WeasyPrint drew in black is coloured by one ``0 0 0 rg`` line."""
+    if not any(_RGB_COLOUR.match(line.strip()) for line in content.split(b"\n")):
+        raise RuntimeError("WeasyPrint no longer sets colours as 'r g b rg' lines: the print edition's colours "
+                           "(publish/pdf/weasyprint_streams.py grey_colours) must be looked at again")

@@ -32,6 +32,7 @@ def write_proof_html(
     styles = styles_dir()
     page = template_environment().get_template("proof/chapter.html").render(
         language=book.config.language,
+        labels=book.config.labels,
         chapter=chapter,
         flags=flags,
         stamp=stamp,

@@ -39,12 +39,13 @@ from publish import __version__
 from publish.assemble import template_environment
 from publish.cache import Cache
 from publish.diagnostics import Diagnostic, PublishError, Severity, display_path, warning
+from publish.diagnostics import note as note_diagnostic
 from publish.model import Book, Chapter
 from publish.paths import styles_dir
 from publish.pdf.cache import cached_subset
 from publish.pdf.engine import Engine, layout_run
-from publish.pdf.html import Locator, Stamp, choose_scale
-from publish.pdf.jobs import Settings, chapter_job, notes_job, part_job, print_settings
+from publish.pdf.html import Locator, Stamp, book_scale
+from publish.pdf.jobs import VERSO_OPENING, Settings, chapter_job, notes_job, part_job, print_settings
 from publish.pdf.join import JoinInput, Metadata, OutlineEntry, StampSet, join_parts
 from publish.pdf.page_counts import known_page_counts, render_before, store_page_count
 from publish.pdf.pages import (
@@ -53,6 +54,7 @@ from publish.pdf.pages import (
     locator_digits,
     note_locators,
     notes_heads,
+    part_pads,
     part_pages,
     part_stamps,
     plan_pages,
@@ -113,41 +115,57 @@ def make_proof_pdf(
     """The proof of ``book``'s one chapter, laid out in ``engine`` (or this process). A file the
     book may not read stops it; layout warnings are ``publish pdf``'s to report."""
     chapter = book.chapters[0]
-    settings = print_settings(book, VARIANT)
+    settings = print_settings(book)
     anchored, anchors = anchor_flags(chapter, flagged)
     proof_book = replace(book, chapters=(anchored,))
     styles = styles_dir()
     run = layout_run(engine, cache, styles)
-    # Step 1 - the chapter as the book has it; with its flags' anchors, beside it, when there are
-    # flags in it; and the chapters before it whose page counts are not known yet.
+    # Step 1 - the chapter as the book has it (fitted as the book fits it), the chapters before
+    # it whose page counts are not known yet, and the notes; then, with the adjustments the
+    # chapter's fitting found, its twin with the flags' anchors, when there are flags in it.
     css = settings.page_css + proof_css(book) + (styles / PROOF_CSS).read_text(encoding="utf-8")
-    flagged_job = replace(chapter_job(proof_book, anchored, settings), name=f"{chapter.id}-flags", page_css=css)
-    in_chapter = any(f'id="{anchor_id}"' in flagged_job.html for anchor_id in anchors)
+    in_chapter = any(f'id="{anchor_id}"' in chapter_job(proof_book, anchored, settings).html for anchor_id in anchors)
     counts, keys, missing = known_page_counts(book, sources, settings, cache)
     earlier = run.start([chapter_job(book, rendered, settings) for rendered in render_before(book, sources, missing)])
     plain = run.start([chapter_job(book, chapter, settings)])
-    with_flags = run.start([flagged_job]) if in_chapter else None
     # The notes, beside the chapter: each "p. 84" is an empty box, drawn over in step 3.
     with_notes = book.config.notes == "book" and bool(chapter.notes)
     notes = run.start([notes_job(proof_book, locator_digits([s.text for s in sources], book.config.trim),
                                   settings)]) if with_notes else None
+    [layout] = plain()
     for index, part in zip(missing, earlier(), strict=True):
         counts[index] = part.page_count
-    [layout] = plain()
     if cache is not None:
         # What was laid out here, this chapter included (it is the book's own layout of it): a
         # proof of a later chapter can count on it.
         for index in [*missing, len(counts)]:
             laid = counts[index] if index < len(counts) else layout.page_count
             store_page_count(cache, keys[index], laid, count_notes(sources[index].text, book.config.language))
-    opening = body_starts([*(c for c in counts if c is not None), layout.page_count])[-1]
+    before = [c for c in counts if c is not None]
+    opening = body_starts([*before, layout.page_count], part_pads(len(before) + 1, book.config.openers, False))[-1]
+    # The book opens this chapter on a left-hand page when its folio is even (``openers = "any"``):
+    # so does its proof, laid out again as the book does, with the same adjustments.
+    verso = opening % 2 == 0
+    again = [chapter_job(book, chapter, settings, verso=True, given=layout.fit)] if verso else []
+    if in_chapter:
+        twin = chapter_job(proof_book, anchored, settings, verso=verso, given=layout.fit)
+        # Laid out only to learn where the flags fall: no tags.
+        again.append(replace(twin, name=f"{chapter.id}-flags", page_css=css + (VERSO_OPENING if verso else ""),
+                             tagged=False))
+    laid_again = run.run(again)
+    if verso:
+        layout = laid_again[0]
+    flagged_layout = laid_again[-1] if in_chapter else layout
+    # The chapter is padded so that the Notes after it open on a right-hand page.
+    chapter_pad = (opening + layout.page_count) % 2 == 0
     # Step 2 - the folio of each reference ("p. 84").
     refs = reference_folios({layout.name: layout.anchors}, {layout.name: opening})
     parts = [layout, *(notes() if notes else [])]
     # Step 3 - folios, running heads, the stamp and the flags, drawn over every page.
-    pages = proof_pages(proof_book, parts, opening, refs, anchors, with_flags()[0] if with_flags else layout)
+    pages = proof_pages(proof_book, parts, opening, refs, anchors, flagged_layout, chapter_pad)
     [stamps] = run.start([_proof_stamps_job(proof_book, pages, stamp, settings, css)])()
-    plan = replace(plan_pages([part_pages(part) for part in parts]), front_count=0)
+    plan = replace(plan_pages([part_pages(part, chapter_pad or part is not layout) for part in parts]),
+                   front_count=0)
     starts = plan.starts
     report = _report(parts, starts, opening)
     if any(d.severity is Severity.ERROR for d in report):
@@ -155,14 +173,14 @@ def make_proof_pdf(
     # Step 4 - join, label the pages as their folios read, write.
     outline = [OutlineEntry(f"{chapter.number}. {chapter.title}", 0)]
     if "notes" in starts:
-        outline.append(OutlineEntry("Notes", starts["notes"]))
+        outline.append(OutlineEntry(book.config.labels.notes, starts["notes"]))
     with _quiet_subsetter():
         data = join_parts(JoinInput(
             parts=parts, stamps=[StampSet(stamps, list(range(len(pages))))], plan=plan, outline=outline,
-            metadata=_metadata(book, chapter, stamp), variant=VARIANT, bleed_px=0.0,
+            metadata=_metadata(book, chapter, stamp), variant=VARIANT,
             font_files=settings.font_files, subset=cached_subset(cache),
         ))
-    return label_pages(data, opening, part_pages(layout), starts.get("notes"))
+    return label_pages(data, opening, part_pages(layout, chapter_pad), starts.get("notes"), book.config.labels.notes)
 
 
 # ---- Stamps --------------------------------------------------------------------------------
@@ -170,7 +188,7 @@ def make_proof_pdf(
 
 def proof_pages(
     book: Book, parts: Sequence[PartLayout], opening: int, refs: Mapping[str, str],
-    anchors: Mapping[str, FlagAnchor], flagged: PartLayout,
+    anchors: Mapping[str, FlagAnchor], flagged: PartLayout, chapter_pad: bool = True,
 ) -> list[ProofPage]:
     """Every page of the proof, padding pages included: its folio, head, side and flag labels.
 
@@ -179,18 +197,20 @@ def proof_pages(
     the notes of every chapter before. The flags in the chapter are placed where ``flagged``, the
     chapter laid out with their anchors, has them.
     """
-    scale = choose_scale(book.config.trim)
+    scale = book_scale(book.config)
     pages: list[ProofPage] = []
     locators: dict[int, tuple[Locator, ...]] = {}
+    # A chapter opening on an even folio opens on a left-hand page (``openers = "any"``).
+    side = 0 if opening % 2 else 1
     for part in parts:
-        planned = part_pages(part)
+        planned = part_pages(part, chapter_pad or part.name == "notes")
         if part.name == "notes":
             note_pages = {note.number: int(refs[note.ref_ids[0]]) for note in book.notes
                           if note.ref_ids and note.ref_ids[0] in refs}
-            heads = notes_heads(planned.ids, note_pages)
+            heads = notes_heads(planned.ids, note_pages, book.config.labels)
             stamps = [Stamp("", heads[page] if page < len(heads) else "", pad=page >= part.page_count)
                       for page in range(planned.padded_count)]
-            locators = note_locators(book, part, refs)
+            locators = note_locators(book, part, refs, scale)
         else:
             stamps = part_stamps(planned, opening)
         flags: dict[int, list[tuple[float, float, FlagAnchor]]] = {}
@@ -198,8 +218,8 @@ def proof_pages(
             if anchor_id in anchors:
                 flags.setdefault(page, []).append((y, x, anchors[anchor_id]))
         for page, stamp in enumerate(stamps):
-            # Parts open on a right-hand page and have an even number of pages.
-            recto = len(pages) % 2 == 0
+            # The chapter opens on the side its folio gives; the Notes on a right-hand page.
+            recto = (len(pages) + side) % 2 == 0
             left = (scale.inside_in if recto else scale.outside_in) * 96
             spots = sorted((y - scale.top_in * 96, x - left, anchor) for y, x, anchor in flags.get(page, []))
             labels = stack_labels(spots, scale.size_pt, (scale.outside_in - 2 * GAP_IN) * 96)
@@ -243,7 +263,7 @@ def _label_lines(text: str, width_px: float) -> int:
 def proof_css(book: Book) -> str:
     """Where the margins are, for the trim; styles/proof-print.css holds the rest."""
     width, height = book.config.trim
-    scale = choose_scale(book.config.trim)
+    scale = book_scale(book.config)
     text_width = (width - scale.inside_in - scale.outside_in) * 96
     label_width = (scale.outside_in - 2 * GAP_IN) * 96
     stamp_top = (height - scale.top_in - STAMP_FROM_FOOT_IN) * 96
@@ -262,14 +282,15 @@ def _proof_stamps_job(book: Book, pages: Sequence[ProofPage], stamp: str, settin
                       css: str) -> PartJob:
     html = template_environment().get_template("print/proof-stamps.html").render(
         language=book.config.language, title="Proof stamps", pages=pages, stamp=stamp)
-    return replace(part_job("proof-stamps", html, settings, SourceMap(display_path(book.root)), inspect=False),
-                   page_css=css)
+    return replace(part_job("proof-stamps", html, settings, SourceMap(display_path(book.root)), inspect=False,
+                            tagged=False), page_css=css)
 
 
 # ---- Join and report -----------------------------------------------------------------------
 
 
-def label_pages(data: bytes, opening: int, chapter: PartPages, notes_start: int | None) -> bytes:
+def label_pages(data: bytes, opening: int, chapter: PartPages, notes_start: int | None,
+                notes: str = "Notes") -> bytes:
     """Page labels as the folios read: the chapter's from its opening folio, the Notes' as "Notes 1".
 
     Added as an incremental update of the joined file: nothing else in it is written again.
@@ -281,7 +302,7 @@ def label_pages(data: bytes, opening: int, chapter: PartPages, notes_start: int 
     total = len(writer.pages)
     writer.set_page_label(0, chapter.padded_count - 1, style=PageLabelStyle.DECIMAL, start=opening)
     if notes_start is not None and notes_start < total:
-        writer.set_page_label(notes_start, total - 1, style=PageLabelStyle.DECIMAL, prefix="Notes ", start=1)
+        writer.set_page_label(notes_start, total - 1, style=PageLabelStyle.DECIMAL, prefix=f"{notes} ", start=1)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -305,7 +326,8 @@ def _report(parts: Sequence[PartLayout], starts: Mapping[str, int], opening: int
     for part in parts:
         for problem in part.problems:
             where = f"page {opening + problem.page}" if part.name != "notes" else f"Notes page {problem.page + 1}"
-            found.append(warning(problem.path, problem.line, 0, problem.code, f"{where}: {problem.message}"))
+            report = note_diagnostic if problem.note else warning
+            found.append(report(problem.path, problem.line, 0, problem.code, f"{where}: {problem.message}"))
         found += part.diagnostics
     return found
 
@@ -314,6 +336,6 @@ def _metadata(book: Book, chapter: Chapter, stamp: str) -> Metadata:
     config = book.config
     return Metadata(
         title=f"Proof: {chapter.number}. {chapter.title}", author=config.author, subject=stamp,
-        language=config.language, date=config.date, identifier=f"{config.identifier}#proof-{chapter.id}",
+        language=config.language, date=config.stamp_date, identifier=f"{config.identifier}#proof-{chapter.id}",
         producer=f"publish {__version__} (WeasyPrint {version('weasyprint')}, pypdf {version('pypdf')})",
     )
