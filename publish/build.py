@@ -6,17 +6,23 @@ Every command first reads the book the one way ``publish check`` does (``read_bo
 the chapters, their rendering, the checks) and stops there on any error it reports, before
 anything is written. Then:
 
-- ``build_epub``:  the EPUB edition (``epub.edition.make_epub``) → written
+- ``build_epub``:  the print edition's pages, if the cache holds this book's layout
+                   (``pdf.stored``) → the EPUB edition (``epub.edition.make_epub``), following them
+                   → the two compared (``parity``) → written
 - ``build_pdf``:   engine started → book read → the PDF edition (``pdf.edition.make_pdf``; for a
                    printer, its sheet, PDF/X and preflight) → the chapters' page counts kept for
                    proofs (``pdf.page_counts``) → written
-- ``build_both``:  engine started → book read → EPUB → PDF → page counts → both written, or neither
+- ``build_both``:  engine started → book read → PDF → page counts → EPUB, with the PDF's pages
+                   marked → the two compared word by word (``parity``) → both written, or neither
+- ``check_editions``: book read and checked → the PDF's layout (cached, or laid out) and the
+                   EPUB's pages, in memory → the two compared
 - ``proofing``:    engine started (for a PDF) → for each proof: the chapter read and checked, its
                    flags (``proof.flags``) → the web page (``proof.html``) and/or the PDF (``proof.pdf``)
 
 The engine's first process imports WeasyPrint (half a second) while this one imports the stages
 and reads the book: so this module imports the heavy stages only inside its functions, after the
-engine has started. An EPUB build never imports the PDF stages.
+engine has started. An EPUB build never starts the engine or imports WeasyPrint; it reads the
+PDF's stored layout only through ``pdf.stored``.
 """
 
 from __future__ import annotations
@@ -35,7 +41,9 @@ from publish.output import write_outputs
 
 if TYPE_CHECKING:
     from publish.model import Book, Chapter
+    from publish.parity import Parity
     from publish.pdf.engine import Engine
+    from publish.printed import PrintedBook
     from publish.proof.chapter import Provenance
     from publish.render import ChapterSource
 
@@ -75,18 +83,24 @@ def start_engine(kind: str, jobs: int | None = None, parts: int | None = None) -
 
 def build_epub(
     book_dir: Path, output: Path | None = None, *, cache: Cache | None = None, strict: bool = False,
-    out_dir: Path | None = None,
+    store: str = "generic", out_dir: Path | None = None,
 ) -> tuple[Path, list[Diagnostic]]:
-    """The EPUB edition, written whole or not at all (nothing on an error, or a warning if ``strict``)."""
+    """The EPUB edition for ``store``, written whole or not at all (nothing on an error, or a
+    warning if ``strict``). It follows the print edition's pages when the cache holds this book's
+    layout."""
     # 1 - the book, read and checked
     book, problems = read_book(book_dir, cache, strict=strict)
-    # 2 - the EPUB made in memory
+    # 2 - the print edition's pages, if an earlier build laid them out (never laid out here)
+    printed = stored_print_edition(book, cache)
+    # 3 - the EPUB made in memory, and compared with the print edition it follows
     from publish.epub.edition import make_epub
 
-    data, found = make_epub(book, cache)
-    # 3 - written, unless what was found stops it
-    target = output or destinations_for(book_dir, out_dir).epub(book.slug)
-    return target, commit(merge(problems, found), strict, {target: data})
+    made = make_epub(book, cache, printed, store)
+    parity = compare(book, printed, made.words)
+    # 4 - written, unless what was found stops it
+    target = output or epub_target(destinations_for(book_dir, out_dir), book, store)
+    return target, commit(merge(problems, made.problems, parity.differences if parity else ()), strict,
+                          {target: made.data})
 
 
 def build_pdf(
@@ -109,23 +123,75 @@ def build_pdf(
 
 def build_both(
     book_dir: Path, *, variant: str = "digital", printer: str | None = None, bleed: str = "auto",
-    cache: Cache | None = None, strict: bool = False, out_dir: Path | None = None,
-) -> tuple[list[Path], list[Diagnostic]]:
-    """Both editions, or neither: each is made in full before either file is replaced."""
-    # 1 - the engine, warming up while the book is read and the EPUB made
+    cache: Cache | None = None, strict: bool = False, store: str = "generic", out_dir: Path | None = None,
+) -> tuple[list[Path], list[Diagnostic], Parity]:
+    """Both editions, or neither: each is made in full before either file is replaced. The EPUB
+    follows the PDF's pages, so the PDF is laid out first; then the two are compared word by word."""
+    # 1 - the engine, warming up while the book is read
     with start_engine("pdf", None, parts_of(book_dir)) as engine:
         # 2 - the book, read and checked once for both
         book, problems = read_book(book_dir, cache, strict=strict)
-        # 3 - the EPUB
-        from publish.epub.edition import make_epub
-
-        epub_data, epub_found = make_epub(book, cache)
-        # 4 - the PDF
+        # 3 - the PDF
         typeset = _typeset(book, variant, printer, bleed, cache, engine)
-    # 5 - both written, unless what either found stops them
+    # 4 - the EPUB, with a marker where each printed page begins
+    from publish.epub.edition import make_epub
+    from publish.parity import compare_editions
+
+    made = make_epub(book, cache, typeset.printed, store)
+    # 5 - the two editions compared
+    parity = compare_editions(book, typeset.printed, made.words)
+    # 6 - both written, unless what either found stops them
     places = destinations_for(book_dir, out_dir)
-    targets = {places.epub(book.slug): epub_data, places.pdf(book.slug, pdf_name(variant, printer)): typeset.data}
-    return list(targets), commit(merge(problems, epub_found, typeset.diagnostics), strict, targets)
+    targets = {epub_target(places, book, store): made.data,
+               places.pdf(book.slug, pdf_name(variant, printer)): typeset.data}
+    found = merge(problems, made.problems, typeset.diagnostics, parity.differences)
+    return list(targets), commit(found, strict, targets), parity
+
+
+def check_editions(book_dir: Path, *, cache: Cache | None = None) -> tuple[list[Diagnostic], Parity | None]:
+    """``publish check --editions``: the checks of ``check_book``, then, when they pass, the two
+    editions made in memory (the PDF's layout from the cache, or laid out now) and compared word
+    by word. Nothing is written but the cache."""
+    from publish.manuscript import load_book
+
+    book, problems = load_book(book_dir, cache)
+    if book is None or has_errors(problems):
+        return problems, None
+    with start_engine("pdf", None, parts_of(book_dir)) as engine:
+        from publish.pdf.stored import lay_out_print_edition
+
+        printed = lay_out_print_edition(book, cache, engine)
+    from publish.epub.edition import epub_words
+    from publish.parity import compare_editions
+
+    shown, epub_found = epub_words(book, cache)
+    parity = compare_editions(book, printed, shown)
+    return merge(problems, epub_found, parity.differences), parity
+
+
+def epub_target(places: Destinations, book: Book, store: str) -> Path:
+    """``<slug>.epub``, or the store's own ending (``<slug>.kepub.epub`` for Kobo): one output
+    folder holds every store's EPUB."""
+    from publish.epub.stores import STORES
+
+    return places.epub(book.slug, STORES[store].suffix)
+
+
+def stored_print_edition(book: Book, cache: Cache | None) -> PrintedBook | None:
+    """The print edition's pages from this book's layout in the cache, if it is all there."""
+    if cache is None:
+        return None
+    from publish.pdf.stored import cached_printed_book
+
+    return cached_printed_book(book, cache)
+
+
+def compare(book: Book, printed: PrintedBook | None, shown: dict[str, str]) -> Parity | None:
+    if printed is None:
+        return None
+    from publish.parity import compare_editions
+
+    return compare_editions(book, printed, shown)
 
 
 def build_print_html(
@@ -167,6 +233,7 @@ def _listed_chapters(book_dir: Path) -> int:
 class _Typeset:
     data: bytes
     diagnostics: list[Diagnostic]
+    printed: PrintedBook
 
 
 def _typeset(book: Book, variant: str, printer: str | None, bleed: str, cache: Cache | None,
@@ -181,7 +248,7 @@ def _typeset(book: Book, variant: str, printer: str | None, bleed: str, cache: C
     typeset = make_pdf(book, variant=variant, printer=chosen, bleed=bleed, cache=cache, engine=engine)
     if cache is not None:
         record_page_counts(book, typeset.settings, typeset.chapter_pages, cache)
-    return _Typeset(typeset.data, typeset.diagnostics)
+    return _Typeset(typeset.data, typeset.diagnostics, typeset.printed)
 
 
 def commit(problems: list[Diagnostic], strict: bool, outputs: dict[Path, bytes]) -> list[Diagnostic]:
@@ -359,6 +426,7 @@ def clean(book_dir: Path, out_dir: Path | None = None) -> list[Path]:
     import shutil
 
     from publish.config import fallback_config, load_config
+    from publish.epub.stores import STORES
     from publish.manuscript import read_chapters
     from publish.model import slugify
     from publish.pdf.edition import VARIANTS
@@ -369,7 +437,8 @@ def clean(book_dir: Path, out_dir: Path | None = None) -> list[Path]:
     files: list[Path] = []
     if config is not None:
         slug = slugify(config.title) or "book"
-        files += [places.epub(slug), *(places.pdf(slug, name) for name in (*VARIANTS, *PRINTERS))]
+        files += [*(places.epub(slug, store.suffix) for store in STORES.values()),
+                  *(places.pdf(slug, name) for name in (*VARIANTS, *PRINTERS))]
     sources, _ = read_chapters(book_dir, config or fallback_config())
     files += [places.proof(source.path.stem, suffix) for source in sources for suffix in (".pdf", ".html")]
     removed = []

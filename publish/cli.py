@@ -102,10 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="the output folder (default: build/ beside manuscript/, or DIR/build/ inside "
                               "any other book folder)")
         sub.set_defaults(run=run)
-        if name not in ("check", "clean"):
+        if name != "clean":
+            # check takes the cache for --editions, whose print layout it keeps.
             sub.add_argument("--no-cache", dest="cache", action="store_false",
                              help="ignore the build cache and do all the work again")
-        if name != "clean":
             sub.add_argument("--format", choices=("text", "json"), default="text",
                              help="text: diagnostics for people, on stderr (default); json: one JSON object "
                                   "per diagnostic and line on stdout (file, line, column, severity, code, "
@@ -114,8 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = add("check", run_check, "report every problem in the book, one per line")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.add_argument("--editions", action="store_true",
+                       help="also lay out the PDF's text (or take it from the cache) and compare both editions "
+                            "word by word")
     epub = add("epub", run_epub, "write the EPUB 3 edition (default <out-dir>/<slug>.epub)")
     epub.add_argument("-o", "--output", type=Path, metavar="FILE", help="where to write the EPUB")
+    add_store(epub)
     epub.add_argument("--strict", action="store_true", help="fail on warnings too")
     pdf = add("pdf", run_pdf, "typeset the PDF edition (default <out-dir>/<slug>.pdf; <slug>-print.pdf for "
                               "--variant print, <slug>-NAME.pdf for --printer NAME)")
@@ -143,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="PDF variant (default: digital)")
     add_printer_options(both)
     both.add_argument("--strict", action="store_true", help="fail on warnings too")
+    add_store(both)
     add("clean", run_clean, "remove what the commands wrote for this book: its editions, proofs and cache")
     new = commands.add_parser("new", help="start a new book in a new folder, ready to build",
                               description="start a new book in a new folder: book.toml, two chapters that "
@@ -171,11 +176,32 @@ def chosen_printer(args: argparse.Namespace) -> str | None:
     return str(args.printer) if args.printer else None
 
 
-def run_check(args: argparse.Namespace) -> int:
-    from publish.build import check_book
+# The stores' names, for the command line only: publish.epub.stores holds what each adds, and is
+# imported when an EPUB is made.
+STORE_NAMES = ("generic", "kobo", "apple")
 
-    diagnostics = check_book(book_folder(args.book))
+
+def add_store(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--store", choices=STORE_NAMES, default="generic",
+                         help="the EPUB for a store: generic (default), kobo (a KEPUB, <out-dir>/<slug>.kepub.epub) "
+                              "or apple (Apple Books' display options, <out-dir>/<slug>.apple.epub)")
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from publish.build import check_book, check_editions, open_cache
+
+    book = book_folder(args.book)
+    closing = []
+    if args.editions:
+        with progress():
+            diagnostics, parity = check_editions(book, cache=open_cache(book, args.out_dir, args.cache))
+        if parity is not None:
+            closing.append(parity.summary())
+    else:
+        diagnostics = check_book(book)
     print_diagnostics(diagnostics, form=args.format)
+    for line in closing:
+        print(line, file=sys.stderr)
     print(summarize(diagnostics), file=sys.stderr)
     return 1 if has_errors(diagnostics, strict=args.strict) else 0
 
@@ -185,7 +211,7 @@ def run_epub(args: argparse.Namespace) -> int:
 
     book = book_folder(args.book)
     target, diagnostics = build_epub(book, args.output, cache=open_cache(book, args.out_dir, args.cache),
-                                     strict=args.strict, out_dir=args.out_dir)
+                                     strict=args.strict, store=args.store, out_dir=args.out_dir)
     return report_written([target], diagnostics, strict=args.strict, form=args.format)
 
 
@@ -235,10 +261,11 @@ def run_build(args: argparse.Namespace) -> int:
 
     book = book_folder(args.book)
     with progress():
-        targets, diagnostics = build_both(book, variant=args.variant, printer=chosen_printer(args), bleed=args.bleed,
-                                          cache=open_cache(book, args.out_dir, args.cache), strict=args.strict,
-                                          out_dir=args.out_dir)
-    return report_written(targets, diagnostics, strict=args.strict, form=args.format)
+        targets, diagnostics, parity = build_both(
+            book, variant=args.variant, printer=chosen_printer(args), bleed=args.bleed,
+            cache=open_cache(book, args.out_dir, args.cache), strict=args.strict, store=args.store,
+            out_dir=args.out_dir)
+    return report_written(targets, diagnostics, strict=args.strict, form=args.format, closing=[parity.summary()])
 
 
 def run_clean(args: argparse.Namespace) -> int:
@@ -311,16 +338,19 @@ def run_proof(args: argparse.Namespace) -> int:
 
 def report_written(
     targets: Sequence[Path], diagnostics: Sequence[Diagnostic], *, strict: bool, form: str = "text",
-    all_queries: bool = False,
+    all_queries: bool = False, closing: Sequence[str] = (),
 ) -> int:
-    """What a command met, then what it wrote and the count, on stderr (the diagnostics as JSON on
-    stdout with ``form`` ``json``). A build counts its open TK queries and does not list them:
-    ``publish check`` and the proof list them, and a build would bury the rest under them."""
+    """What a command met, then what it wrote, what it found (``closing``) and the count, on
+    stderr (the diagnostics as JSON on stdout with ``form`` ``json``). A build counts its open TK
+    queries and does not list them: ``publish check`` and the proof list them, and a build would
+    bury the rest under them."""
     shown = diagnostics if all_queries or form == "json" else \
         [d for d in diagnostics if not (d.code == "tk" and d.severity is Severity.WARNING)]
     print_diagnostics(shown, form=form)
     for target in targets:
         print(f"wrote {display_path(target)}", file=sys.stderr)
+    for line in closing:
+        print(line, file=sys.stderr)
     if diagnostics:
         print(summarize(diagnostics), file=sys.stderr)
     return 1 if has_errors(diagnostics, strict=strict) else 0

@@ -34,7 +34,8 @@ CONFIG_NAME = "book.toml"
 REQUIRED_KEYS = ("title", "author", "language")
 OPTIONAL_KEYS = (
     "subtitle", "identifier", "publisher", "date", "rights", "description", "edition",
-    "cover", "chapters", "notes", "trim", "openers", "gutter", "labels",
+    "cover", "chapters", "notes", "trim", "openers", "gutter", "labels", "certifier", "certifier_credential",
+    "certifier_report", "print_identifier",
 )
 UNDATED_STAMP = "1980-01-01"
 """The time stamped on an undated book's files where a format demands one (the EPUB's
@@ -91,6 +92,14 @@ class BookConfig:
     """The words the book prints around the text, in its language, book.toml's ``[labels]`` applied."""
     stamp_date: str = UNDATED_STAMP
     """The date stamped on the files: ``date``, else SOURCE_DATE_EPOCH's, else ``UNDATED_STAMP``."""
+    certifier: str = ""
+    """Who vouches for the EPUB's accessibility claim (``a11y:certifiedBy``); default: the publisher."""
+    certifier_credential: str = ""
+    """The certifier's credential; default for the publisher: a self-declaration, said as such."""
+    certifier_report: str = ""
+    """Address of the certifier's report; default: the report the EPUB carries as a page."""
+    print_identifier: str = ""
+    """The print edition's identifier (its ISBN), named as the source of the EPUB's page numbers."""
     gutter: str = ""
     """The inside margin: empty for the trim's own proportion, ``auto`` to size it from the page
     count for the chosen printer (``pdf.printers``), or a length such as ``0.8in``."""
@@ -101,6 +110,10 @@ class BookConfig:
     def gutter_in(self) -> float | None:
         """The inside margin ``gutter`` sets as a length, in inches; None for the trim's or ``auto``."""
         return parse_length(self.gutter)
+
+
+SELF_DECLARED = "None: a self-declaration by the publisher, not a third-party certification"
+"""The credential a publisher that certifies its own book has (``certifier_credential``'s default)."""
 
 
 def load_config(book_dir: Path) -> tuple[BookConfig | None, list[Diagnostic]]:
@@ -265,12 +278,16 @@ def _validate(data: dict[str, Any], text: str, shown: str) -> tuple[BookConfig |
     publisher = typeset(text_value("publisher")) or shown_author
     year = f"{date[:4]} " if date else ""
     rights = typeset(text_value("rights")) or f"© {year}{shown_author}. {labels.all_rights_reserved}"
+    certifier = typeset(text_value("certifier")) or publisher
+    credential = text_value("certifier_credential") or (SELF_DECLARED if certifier == publisher else "")
     return BookConfig(
         title=typeset(title), author=shown_author, language=language, identifier=identifier, date=date,
         publisher=publisher, rights=rights, description=typeset(text_value("description")),
         subtitle=typeset(text_value("subtitle")), edition=typeset(text_value("edition")), cover=cover,
         chapters=chapters, notes=notes, trim=trim or TRIM_PRESETS["6x9in"], trim_name=trim_name, gutter=gutter,
         labels=labels, stamp_date=date or _epoch_date() or UNDATED_STAMP, openers=openers,
+        certifier=certifier, certifier_credential=credential, certifier_report=text_value("certifier_report"),
+        print_identifier=text_value("print_identifier"),
     ), problems
 
 

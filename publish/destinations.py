@@ -44,8 +44,9 @@ class Destinations:
     folder: Path
     identity: str
 
-    def epub(self, slug: str) -> Path:
-        return self.folder / f"{slug}.epub"
+    def epub(self, slug: str, ending: str = ".epub") -> Path:
+        """``<slug>.epub``; a store's EPUB has its own ``ending`` (``.kepub.epub``)."""
+        return self.folder / f"{slug}{ending}"
 
     def pdf(self, slug: str, variant: str = DIGITAL) -> Path:
         """``<slug>.pdf`` for the digital edition; ``<slug>-<variant>.pdf`` for any other (``print``,

@@ -56,14 +56,13 @@ class Labels:
     """The print imprint's date line; ``{date}`` is the long date. Left out when there is no date."""
     set_in: str
     """The print imprint's colophon; ``{font}``."""
-    published_by: str
-    published: str
-    edition_identifier: str
     colophon: str
     """The EPUB's colophon; ``{font}`` and ``{designers}`` are filled in."""
     licence: str
     """Sentence naming the font licence; ``{licence}`` becomes a link to the licence page."""
     licence_title: str
+    page_list: str
+    """Heading of the EPUB navigation document's list of the print edition's pages."""
     # Dates, as the language writes them.
     long_date: str
     """A full date: ``{day}``, ``{month}`` (from ``months``) and ``{year}``."""
@@ -85,9 +84,6 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType({
     "notes_to_pages": frozenset({"first", "last"}),
     "first_published": frozenset({"date"}),
     "set_in": frozenset({"font"}),
-    "published_by": frozenset({"publisher"}),
-    "published": frozenset({"date"}),
-    "edition_identifier": frozenset({"identifier"}),
     "colophon": frozenset({"font", "designers"}),
     "licence": frozenset({"licence"}),
     "long_date": frozenset({"day", "month", "year"}),
@@ -114,10 +110,8 @@ ENGLISH = Labels(
     back_to_reference="Back to reference {n}",
     notes_to_page="Notes to page {page}", notes_to_pages="Notes to pages {first}–{last}", page="p.", pages="pp.",
     all_rights_reserved="All rights reserved.", first_published="First published {date}", set_in="Set in {font}.",
-    published_by="Published by {publisher}", published="Published {date}",
-    edition_identifier="Identifier: {identifier}",
     colophon="Set in {font}, designed by {designers}.",
-    licence="The typeface is used under the {licence}.", licence_title=_SAME,
+    licence="The typeface is used under the {licence}.", licence_title=_SAME, page_list="Pages",
     long_date="{day} {month} {year}", month_year="{month} {year}",
     months=_months("January February March April May June July August September October November December"),
     months_alone=_months("January February March April May June July August September October November December"),
@@ -145,10 +139,8 @@ LABELS: Mapping[str, Labels] = MappingProxyType({
         notes_to_page="Notes de la page {page}", notes_to_pages="Notes des pages {first} à {last}",
         page="p.", pages="p.", all_rights_reserved="Tous droits réservés.",
         first_published=f"Première publication{NBSP}: {{date}}", set_in="Composé en {font}.",
-        published_by=f"Éditeur{NBSP}: {{publisher}}", published="Publié le {date}",
-        edition_identifier=f"Identifiant{NBSP}: {{identifier}}",
         colophon="Composé en {font}, dessiné par {designers}.",
-        licence="La police est utilisée sous la {licence}.", licence_title=_SAME,
+        licence="La police est utilisée sous la {licence}.", licence_title=_SAME, page_list="Pages",
         long_date="{day} {month} {year}", month_year="{month} {year}",
         months=_FRENCH_MONTHS, months_alone=_FRENCH_MONTHS, first_day="1er",
     ),
@@ -159,9 +151,8 @@ LABELS: Mapping[str, Labels] = MappingProxyType({
         notes_to_page="Anmerkungen zu Seite {page}", notes_to_pages="Anmerkungen zu den Seiten {first}–{last}",
         page="S.", pages="S.", all_rights_reserved="Alle Rechte vorbehalten.",
         first_published="Erstveröffentlichung: {date}", set_in="Gesetzt aus der {font}.",
-        published_by="Verlag: {publisher}", published="Erschienen: {date}",
-        edition_identifier="Kennung: {identifier}", colophon="Gesetzt aus der {font} von {designers}.",
-        licence="Die Schrift wird unter der {licence} verwendet.", licence_title=_SAME,
+        colophon="Gesetzt aus der {font} von {designers}.",
+        licence="Die Schrift wird unter der {licence} verwendet.", licence_title=_SAME, page_list="Seiten",
         long_date="{day}. {month} {year}", month_year="{month} {year}",
         months=_GERMAN_MONTHS, months_alone=_GERMAN_MONTHS,
     ),
@@ -172,10 +163,8 @@ LABELS: Mapping[str, Labels] = MappingProxyType({
         notes_to_page="Notas a la página {page}", notes_to_pages="Notas a las páginas {first}–{last}",
         page="p.", pages="pp.", all_rights_reserved="Todos los derechos reservados.",
         first_published="Primera publicación: {date}", set_in="Compuesto en {font}.",
-        published_by="Editorial: {publisher}", published="Publicado: {date}",
-        edition_identifier="Identificador: {identifier}",
         colophon="Compuesto en {font}, tipografía diseñada por {designers}.",
-        licence="La tipografía se usa bajo la {licence}.", licence_title=_SAME,
+        licence="La tipografía se usa bajo la {licence}.", licence_title=_SAME, page_list="Páginas",
         long_date="{day} de {month} de {year}", month_year="{month} de {year}",
         months=_SPANISH_MONTHS, months_alone=_SPANISH_MONTHS,
     ),
@@ -186,10 +175,8 @@ LABELS: Mapping[str, Labels] = MappingProxyType({
         notes_to_page="Note a pagina {page}", notes_to_pages="Note alle pagine {first}–{last}",
         page="p.", pages="pp.", all_rights_reserved="Tutti i diritti riservati.",
         first_published="Prima pubblicazione: {date}", set_in="Composto in {font}.",
-        published_by="Editore: {publisher}", published="Pubblicato: {date}",
-        edition_identifier="Identificativo: {identifier}",
         colophon="Composto in {font}, carattere disegnato da {designers}.",
-        licence="Il carattere è usato secondo la {licence}.", licence_title=_SAME,
+        licence="Il carattere è usato secondo la {licence}.", licence_title=_SAME, page_list="Pagine",
         long_date="{day} {month} {year}", month_year="{month} {year}",
         months=_ITALIAN_MONTHS, months_alone=_ITALIAN_MONTHS, first_day="1º",
     ),
@@ -200,10 +187,8 @@ LABELS: Mapping[str, Labels] = MappingProxyType({
         notes_to_page="Notas da página {page}", notes_to_pages="Notas das páginas {first}–{last}",
         page="p.", pages="pp.", all_rights_reserved="Todos os direitos reservados.",
         first_published="Primeira publicação: {date}", set_in="Composto em {font}.",
-        published_by="Editora: {publisher}", published="Publicado: {date}",
-        edition_identifier="Identificador: {identifier}",
         colophon="Composto em {font}, tipo de letra desenhado por {designers}.",
-        licence="O tipo de letra é usado ao abrigo da {licence}.", licence_title=_SAME,
+        licence="O tipo de letra é usado ao abrigo da {licence}.", licence_title=_SAME, page_list="Páginas",
         long_date="{day} de {month} de {year}", month_year="{month} de {year}",
         months=_PORTUGUESE_MONTHS, months_alone=_PORTUGUESE_MONTHS,
     ),
@@ -214,10 +199,8 @@ LABELS: Mapping[str, Labels] = MappingProxyType({
         notes_to_page="Noten bij pagina {page}", notes_to_pages="Noten bij pagina’s {first}–{last}",
         page="p.", pages="pp.", all_rights_reserved="Alle rechten voorbehouden.",
         first_published="Eerste publicatie: {date}", set_in="Gezet in de {font}.",
-        published_by="Uitgegeven door {publisher}", published="Verschenen: {date}",
-        edition_identifier="Identificatie: {identifier}",
         colophon="Gezet in de {font}, ontworpen door {designers}.",
-        licence="De letter wordt gebruikt onder de {licence}.", licence_title=_SAME,
+        licence="De letter wordt gebruikt onder de {licence}.", licence_title=_SAME, page_list="Pagina’s",
         long_date="{day} {month} {year}", month_year="{month} {year}",
         months=_DUTCH_MONTHS, months_alone=_DUTCH_MONTHS,
     ),
@@ -229,10 +212,8 @@ LABELS: Mapping[str, Labels] = MappingProxyType({
         notes_to_page="Przypisy do strony {page}", notes_to_pages="Przypisy do stron {first}–{last}",
         page="s.", pages="s.", all_rights_reserved="Wszelkie prawa zastrzeżone.",
         first_published="Pierwsze wydanie: {date}", set_in="Złożono krojem {font}.",
-        published_by="Wydawca: {publisher}", published="Data wydania: {date}",
-        edition_identifier="Identyfikator: {identifier}",
         colophon="Złożono krojem {font} autorstwa {designers}.",
-        licence="Krój pisma jest używany na licencji {licence}.", licence_title=_SAME,
+        licence="Krój pisma jest używany na licencji {licence}.", licence_title=_SAME, page_list="Strony",
         long_date="{day} {month} {year}", month_year="{month} {year}",
         months=_months("stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października "
                        "listopada grudnia"),
@@ -246,10 +227,8 @@ LABELS: Mapping[str, Labels] = MappingProxyType({
         notes_to_page="Примечания к с. {page}", notes_to_pages="Примечания к с. {first}–{last}",
         page="с.", pages="с.", all_rights_reserved="Все права защищены.",
         first_published="Первая публикация: {date}", set_in="Набрано шрифтом {font}.",
-        published_by="Издатель: {publisher}", published="Дата издания: {date}",
-        edition_identifier="Идентификатор: {identifier}",
         colophon="Набрано шрифтом {font} (авторы: {designers}).",
-        licence="Шрифт используется по лицензии {licence}.", licence_title=_SAME,
+        licence="Шрифт используется по лицензии {licence}.", licence_title=_SAME, page_list="Страницы",
         long_date=f"{{day}} {{month}} {{year}}{NBSP}г.", month_year=f"{{month}} {{year}}{NBSP}г.",
         months=_months("января февраля марта апреля мая июня июля августа сентября октября ноября декабря"),
         months_alone=_months("январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь"),
@@ -261,10 +240,8 @@ LABELS: Mapping[str, Labels] = MappingProxyType({
         notes_to_page="Примітки до с. {page}", notes_to_pages="Примітки до с. {first}–{last}",
         page="с.", pages="с.", all_rights_reserved="Усі права захищено.",
         first_published="Перша публікація: {date}", set_in="Набрано шрифтом {font}.",
-        published_by="Видавець: {publisher}", published="Дата видання: {date}",
-        edition_identifier="Ідентифікатор: {identifier}",
         colophon="Набрано шрифтом {font} (автори: {designers}).",
-        licence="Шрифт використовується за ліцензією {licence}.", licence_title=_SAME,
+        licence="Шрифт використовується за ліцензією {licence}.", licence_title=_SAME, page_list="Сторінки",
         long_date=f"{{day}} {{month}} {{year}}{NBSP}р.", month_year=f"{{month}} {{year}}{NBSP}р.",
         months=_months("січня лютого березня квітня травня червня липня серпня вересня жовтня листопада грудня"),
         months_alone=_months("січень лютий березень квітень травень червень липень серпень вересень жовтень "

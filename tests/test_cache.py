@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,7 +79,20 @@ def test_cache_serves_identical_output_and_no_cache_bypasses_it(book: Path) -> N
     assert (cache / "layout").is_dir()
     again = build(book, "again.pdf")
     assert fresh == first == again
+    # The EPUB follows the layout the cache holds (its page list): the same bytes every time.
+    # Without the cache it has no layout to follow, and no page list.
+    served = epub(book, "b.epub")
+    assert served == epub(book, "c.epub") and b"page-list" in zip_member(served, "EPUB/nav.xhtml")
+    assert b"page-list" not in zip_member(epub(book, "a.epub", "--no-cache"), "EPUB/nav.xhtml")
+
+
+def test_an_epub_made_before_any_layout_is_the_same_with_or_without_the_cache(book: Path) -> None:
     assert epub(book, "a.epub", "--no-cache") == epub(book, "b.epub") == epub(book, "c.epub")
+
+
+def zip_member(data: bytes, name: str) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return archive.read(name)
 
 
 @pytest.fixture
@@ -112,11 +126,12 @@ def test_an_edited_input_is_never_served_from_the_cache(book: Path, edit: object
     before = build(book, "before.pdf")
     epub_before = epub(book, "before.epub")
     edit(book)  # type: ignore[operator]
+    if edit is not edit_image:
+        # The cache holds the layout of the book before the edit: the EPUB must not follow it.
+        assert epub(book, "after.epub") == epub(book, "check.epub", "--no-cache") != epub_before
     after = build(book, "after.pdf")
     assert after != before
     assert after == build(book, "check.pdf", "--no-cache")
-    if edit is not edit_image:
-        assert epub(book, "after.epub") == epub(book, "check.epub", "--no-cache") != epub_before
 
 
 @pytest.mark.parametrize("where", ["print.css", "templates/print/chapter.html"])
@@ -162,8 +177,9 @@ def test_a_corrupt_or_foreign_cache_is_rebuilt_not_trusted(book: Path) -> None:
             entry.write_bytes(b"0" * 64 + data[64:])           # written for another key
         else:
             entry.write_bytes(data.split(b"\n", 1)[0] + b"\nnot json, not a pdf")
-    assert build(book, "rebuilt.pdf") == good
+    # A damaged layout is no layout to follow; then the PDF lays it out again.
     assert epub(book, "rebuilt.epub") == epub(book, "reference.epub", "--no-cache")
+    assert build(book, "rebuilt.pdf") == good
 
 
 def test_progress_stays_quiet_when_output_is_not_a_terminal(book: Path, capsys: pytest.CaptureFixture[str]) -> None:

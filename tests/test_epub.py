@@ -7,6 +7,7 @@ or skip those tests with ``-k epubcheck``.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -23,16 +24,20 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import require
+from fontTools.ttLib import TTFont
 from lxml import etree
+from lxml import html as lxml_html
 
 from publish.build import build_epub
 from publish.cli import main
 from publish.diagnostics import Diagnostic, PublishError, Severity
 from publish.epub.media import collect_media
+from publish.epub.metadata import accessibility
 from publish.epub.pages import _nest, render_pages
 from publish.epub.xhtml import Source, parse_page, serialize
 from publish.manuscript import load_book
 from publish.model import Heading
+from publish.paths import styles_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
@@ -92,16 +97,21 @@ class Epub:
         return {name: set(root.xpath("//@id")) for name, root in self.pages.items()}
 
 
-def build(book: Path, target: Path) -> Epub:
-    path, problems = build_epub(book, target)
+def build(book: Path, target: Path, store: str = "generic") -> Epub:
+    path, problems = build_epub(book, target, store=store)
     return Epub(path, problems)
+
+
+STORE_BUILDS = {"features-kobo": ("features", "kobo"), "features-apple": ("features", "apple")}
+"""The features book for each store that changes the EPUB."""
 
 
 @pytest.fixture(scope="session")
 def epubs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Epub]:
     out = tmp_path_factory.mktemp("epub")
-    return {name: build(book, out / f"{name}.epub") for name, book in BOOKS.items()
-            if (book / "book.toml").is_file()}
+    built = {name: build(book, out / f"{name}.epub") for name, book in BOOKS.items() if (book / "book.toml").is_file()}
+    return built | {name: build(BOOKS[book], out / f"{name}.epub", store)
+                    for name, (book, store) in STORE_BUILDS.items()}
 
 
 @pytest.fixture(scope="session")
@@ -199,6 +209,18 @@ def test_default_book_declares_true_accessibility_metadata(epubs: dict[str, Epub
     assert epub.meta("schema:accessibilityHazard") == ["noFlashingHazard", "noMotionSimulationHazard", "noSoundHazard"]
     assert "231 endnotes" in epub.meta("schema:accessibilitySummary")[0]
     assert epub.opf.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
+    # The claim, who makes it (the publisher, by default, as a self-declaration) and their report.
+    assert epub.meta("dcterms:conformsTo") == ["EPUB Accessibility 1.1 - WCAG 2.2 Level AA"]
+    assert epub.meta("a11y:certifiedBy") == ["Independent edition"]
+    [credential] = epub.opf.iterfind("opf:metadata/opf:meta[@property='a11y:certifierCredential']", NS)
+    assert credential.get("refines") == "#certifier" and "self-declaration by the publisher" in credential.text
+    [report] = epub.opf.iterfind("opf:metadata/opf:link[@rel='a11y:certifierReport']", NS)
+    assert report.get("href") == "accessibility.xhtml" and "accessibility.xhtml" in epub.spine
+    assert "WCAG 2.2 Level AA" in text(epub.pages["accessibility.xhtml"])
+    assert epub.pages["copyright.xhtml"].find(".//x:a[@href='accessibility.xhtml']", NS) is not None
+    # Built alone, with no print layout to follow: no page numbers, and no claim of them.
+    assert epub.meta("pageBreakSource") == []
+    assert not {"pageBreakMarkers", "pageNavigation"} & set(epub.meta("schema:accessibilityFeature"))
     assert epub.meta("dcterms:modified") == ["2026-11-27T00:00:00Z"]
 
 
@@ -213,7 +235,7 @@ def test_default_book_rebuilds_byte_identical(epubs: dict[str, Epub], tmp_path: 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["features", "chapter-notes", "undated-german"])
+@pytest.mark.parametrize("name", ["features", "chapter-notes", "undated-german", *STORE_BUILDS])
 def test_epubcheck_test_books_have_no_errors_or_warnings(epubcheck_messages: dict[str, list[str]], name: str) -> None:
     assert epubcheck_messages[name] == []
 
@@ -255,7 +277,7 @@ def test_ebooklib_writes_our_pages_byte_for_byte(epubs: dict[str, Epub]) -> None
     book, _ = load_book(BOOKS["features"])
     assert book is not None
     media, _ = collect_media(book)
-    pages = render_pages(book, media)
+    pages = render_pages(book, media, accessibility(book, media))
     files = epubs["features"].files
     assert [page.name for page in pages.pages] == epubs["features"].spine
     for page in pages.pages:
@@ -291,10 +313,10 @@ def test_only_the_epub_modules_import_ebooklib() -> None:
 def test_fonts_are_embedded_with_their_licence(epubs: dict[str, Epub]) -> None:
     epub = epubs["features"]
     fonts = sorted(href for href, item in epub.manifest.items() if item.get("media-type") == "font/ttf")
-    assert fonts == ["fonts/EBGaramond-Bold.ttf", "fonts/EBGaramond-BoldItalic.ttf",
-                     "fonts/EBGaramond-Italic.ttf", "fonts/EBGaramond-Regular.ttf"]
+    # The features book sets text in roman, italic and (its table's header cells) bold; no bold italic.
+    assert fonts == ["fonts/EBGaramond-Bold.ttf", "fonts/EBGaramond-Italic.ttf", "fonts/EBGaramond-Regular.ttf"]
     css = epub.files["EPUB/css/epub.css"].decode()
-    assert all(f'url("../{font}")' in css for font in fonts)
+    assert sorted(re.findall(r'url\("\.\./(fonts/[^"]+)"\)', css)) == fonts
     # The stylesheet leaves size, margins and colours to the reader: none on body or paragraphs.
     body = re.search(r"\bbody \{([^}]*)\}", css)
     assert body is not None and not re.search(r"font-size|margin|color|line-height", body.group(1))
@@ -306,6 +328,113 @@ def test_fonts_are_embedded_with_their_licence(epubs: dict[str, Epub]) -> None:
     colophon = epub.pages["copyright.xhtml"].find(".//x:section[@epub:type='colophon']", NS)
     assert "EB Garamond" in text(colophon)
     assert colophon.find(".//x:a[@href='font-licence.xhtml']", NS) is not None
+    # Each subset still names its copyright and licence, as the OFL asks.
+    for font in fonts:
+        names = TTFont(io.BytesIO(epub.files[f"EPUB/{font}"]))["name"]
+        assert "Open Font License" in str(names.getDebugName(13)) and names.getDebugName(0), font
+
+
+# Fonts: the faces the text is set in, each cut down to the characters set in it. Which face a
+# character is drawn in is worked out here on its own: HTML's defaults for em, i, strong, b and
+# th, and the rules of the EPUB's own stylesheet that set italic or bold.
+
+HTML_ITALIC, HTML_BOLD = {"em", "i", "cite", "var", "dfn", "address"}, {"strong", "b", "th"}
+FACE_NAMES = {(False, False): "EBGaramond-Regular.ttf", (True, False): "EBGaramond-Italic.ttf",
+              (False, True): "EBGaramond-Bold.ttf", (True, True): "EBGaramond-BoldItalic.ttf"}
+
+
+def styled(css: str, declaration: str) -> set[tuple[str, frozenset[str]]]:
+    """(tag or "", classes) of the last compound selector of each rule of the stylesheet that holds
+    ``declaration``."""
+    found = set()
+    for selectors, block in re.findall(r"([^{}]+)\{([^}]*)\}", re.sub(r"/\*.*?\*/", "", css, flags=re.S)):
+        if re.search(declaration, block) and not selectors.strip().startswith("@"):
+            for selector in selectors.split(","):
+                last = re.split(r"[\s>+~]+", selector.strip())[-1]
+                tag = re.match(r"[a-z0-9]*", last)
+                found.add((tag.group() if tag else "", frozenset(re.findall(r"\.([\w-]+)", last))))
+    return found
+
+
+def characters_by_face(epub: Epub) -> dict[str, set[str]]:
+    css = epub.files["EPUB/css/epub.css"].decode()
+    italic = {(tag, frozenset()) for tag in HTML_ITALIC} | styled(css, r"font-style:\s*italic")
+    bold = {(tag, frozenset()) for tag in HTML_BOLD} | styled(css, r"font-weight:\s*(bold|[6-9]00)")
+    found: dict[str, set[str]] = {}
+
+    def matches(el: etree._Element, rules: set[tuple[str, frozenset[str]]]) -> bool:
+        tag, classes = etree.QName(el).localname, set((el.get("class") or "").split())
+        return any(want in ("", tag) and wanted <= classes for want, wanted in rules)
+
+    def visit(el: etree._Element, face: tuple[bool, bool]) -> None:
+        if not isinstance(el.tag, str):
+            return
+        face = (face[0] or matches(el, italic), face[1] or matches(el, bold))
+        for piece in [el.text or "", el.get("alt") or ""]:
+            found.setdefault(FACE_NAMES[face], set()).update(piece)
+        for child in el:
+            visit(child, face)
+            found.setdefault(FACE_NAMES[face], set()).update(child.tail or "")
+
+    for root in [*epub.pages.values()]:
+        visit(root.find("x:body", NS), (False, False))
+    visible = {face: {ch for ch in chars if not ch.isspace()} for face, chars in found.items()}
+    return {face: chars for face, chars in visible.items() if chars}
+
+
+def missing_characters(epub: Epub) -> list[tuple[str, str]]:
+    """(face, character) for every character the text sets in a face whose whole file has it but
+    whose embedded subset does not (or that is not embedded at all)."""
+    missing = []
+    for face, chars in sorted(characters_by_face(epub).items()):
+        whole = TTFont(styles_dir() / "fonts" / face).getBestCmap()
+        packed = epub.files.get(f"EPUB/fonts/{face}")
+        kept = TTFont(io.BytesIO(packed)).getBestCmap() if packed else {}
+        missing += [(face, ch) for ch in sorted(chars) if ord(ch) in whole and ord(ch) not in kept]
+    return missing
+
+
+@pytest.mark.parametrize("name", ["default", "features", "chapter-notes"])
+def test_every_character_is_in_its_face_subset(epubs: dict[str, Epub], name: str) -> None:
+    if name not in epubs:
+        pytest.skip("the default book (manuscript/) is not written yet")
+    epub = epubs[name]
+    assert missing_characters(epub) == []
+    used = set(characters_by_face(epub)) | {"EBGaramond-Regular.ttf"}
+    embedded = {href.split("/")[-1] for href, item in epub.manifest.items() if item.get("media-type") == "font/ttf"}
+    assert embedded == used
+
+
+def test_a_subset_without_a_character_of_the_book_is_found(epubs: dict[str, Epub], tmp_path: Path) -> None:
+    """The check above on an EPUB whose roman lacks a letter the text uses."""
+    from publish.subset import subset_text
+
+    epub = epubs["features"]
+    chars = characters_by_face(epub)["EBGaramond-Regular.ttf"] - {"q"}
+    broken = tmp_path / "broken.epub"
+    with zipfile.ZipFile(broken, "w") as archive:
+        for name, data in epub.files.items():
+            if name == "EPUB/fonts/EBGaramond-Regular.ttf":
+                data = subset_text((styles_dir() / "fonts" / "EBGaramond-Regular.ttf").read_bytes(), chars, ())
+            archive.writestr(name, data)
+    assert missing_characters(Epub(broken, [])) == [("EBGaramond-Regular.ttf", "q")]
+
+
+def test_bold_is_embedded_only_when_the_text_sets_something_bold(tmp_path: Path) -> None:
+    plain = build(tiny_book(tmp_path / "plain", "# A\n\nPlain text and *italic*.\n"), tmp_path / "plain.epub")
+    bold = build(tiny_book(tmp_path / "bold", "# A\n\nPlain text and **bold *italic***.\n"), tmp_path / "bold.epub")
+    fonts = [sorted(href for href, item in epub.manifest.items() if item.get("media-type") == "font/ttf")
+             for epub in (plain, bold)]
+    assert fonts == [["fonts/EBGaramond-Italic.ttf", "fonts/EBGaramond-Regular.ttf"],
+                     ["fonts/EBGaramond-Bold.ttf", "fonts/EBGaramond-BoldItalic.ttf",
+                      "fonts/EBGaramond-Italic.ttf", "fonts/EBGaramond-Regular.ttf"]]
+    assert "BoldItalic" not in plain.files["EPUB/css/epub.css"].decode()
+    assert missing_characters(bold) == []
+
+
+@needs_manuscript
+def test_default_book_epub_is_under_400_kb(epubs: dict[str, Epub]) -> None:
+    assert epubs["default"].path.stat().st_size < 400_000
 
 
 # The features book: notes in every kind of block, images, links, raw HTML, CRLF
@@ -425,10 +554,11 @@ def test_title_and_copyright_pages_carry_the_metadata(epubs: dict[str, Epub]) ->
     epub = epubs["features"]
     title = text(epub.pages["titlepage.xhtml"].find(".//x:section", NS))
     assert title == "Notes & Figures A Test Book for the EPUB Edition A. Author Test Press"
-    copyright_page = text(epub.pages["copyright.xhtml"].find(".//x:section", NS))
-    for part in ("© 2026 A. Author. All rights reserved.", "First edition", "Published by Test Press",
-                 "urn:uuid:00000000-0000-4000-8000-00000000e001"):
-        assert part in copyright_page
+    copyright_page = epub.pages["copyright.xhtml"].find(".//x:section", NS)
+    # Worded as in print: no "Published by", no ISO date, no machine identifier.
+    assert [text(p) for p in copyright_page.iterfind(".//x:div[@class='imprint']/x:p", NS)] == [
+        "© 2026 A. Author. All rights reserved.", "First edition", "Test Press", "First published 14 March 2026"]
+    assert "urn:uuid" not in text(copyright_page) and "Published by" not in text(copyright_page)
     metadata = {etree.QName(el).localname: el.text for el in reversed(epub.opf.find("opf:metadata", NS))}
     assert metadata["title"] == "Notes & Figures" and metadata["creator"] == "A. Author"
     assert [t.text for t in epub.opf.iterfind("opf:metadata/dc:title", NS)] == [
@@ -682,6 +812,86 @@ def test_ace_finds_no_accessibility_violations(epubs: dict[str, Epub], name: str
                   for a in results.get("assertions", []) for x in a.get("assertions", [])]
     assert violations == []
     assert results["earl:result"]["earl:outcome"] == "pass"
+    # Conformance claim, certifier, credential and report: nothing Ace looks for is missing.
+    assert results["a11y-metadata"]["missing"] == [] and results["a11y-metadata"]["empty"] == []
+
+
+def test_both_editions_print_the_same_copyright_lines(epubs: dict[str, Epub]) -> None:
+    from publish.pdf.edition import contents_entries
+    from publish.pdf.html import front_html
+
+    for name in ("features", "chapter-notes"):
+        book, _ = load_book(BOOKS[name])
+        assert book is not None
+        printed = lxml_html.fromstring(front_html(book, contents_entries(book, True)))
+        print_lines = [" ".join(p.text_content().split()) for p in printed.get_element_by_id("copyright").iter("p")]
+        epub_lines = [text(p) for p in epubs[name].pages["copyright.xhtml"].iterfind(
+            ".//x:div[@class='imprint']/x:p", NS)]
+        assert print_lines == [*epub_lines, "Set in EB Garamond."]
+
+
+def test_the_certifier_is_configurable(tmp_path: Path) -> None:
+    book = tiny_book(tmp_path, "# A\n\nText.\n")
+    with (book / "book.toml").open("a", encoding="utf-8") as toml:
+        toml.write('certifier = "Accessible Books Lab"\ncertifier_credential = "Certified Accessible"\n'
+                   'certifier_report = "https://example.org/reports/t"\n')
+    epub = build(book, tmp_path / "t.epub")
+    assert epub.meta("a11y:certifiedBy") == ["Accessible Books Lab"]
+    assert epub.meta("a11y:certifierCredential") == ["Certified Accessible"]
+    [report] = epub.opf.iterfind("opf:metadata/opf:link[@rel='a11y:certifierReport']", NS)
+    assert report.get("href") == "https://example.org/reports/t" and report.get("media-type") is None
+    assert "the claim is the publisher's own" not in text(epub.pages["accessibility.xhtml"])
+
+
+# Stores
+
+
+def body_text(root: etree._Element) -> str:
+    return "".join(root.find("x:body", NS).itertext())
+
+
+def test_kobo_gets_a_kepub_with_every_sentence_in_a_kobo_span(epubs: dict[str, Epub]) -> None:
+    generic, kobo = epubs["features"], epubs["features-kobo"]
+    assert generic.spine == kobo.spine
+    for name, root in kobo.pages.items():
+        if name == "nav.xhtml":
+            continue
+        # The same words, to the character: only markup is added.
+        assert body_text(root) == body_text(generic.pages[name]), name
+        spans = root.findall(".//x:span[@class='koboSpan']", NS)
+        ids = [span.get("id") for span in spans]
+        assert all(re.fullmatch(r"kobo\.\d+\.\d+", i) for i in ids) and len(set(ids)) == len(ids), name
+        inner = root.find("x:body/x:div[@id='book-columns']/x:div[@id='book-inner']", NS)
+        assert inner is not None, name
+        for element in inner.iter(f"{{{NS['x']}}}*"):
+            # Every piece of text is a kobo span's own; between elements there are only spaces.
+            if (element.text or "").strip():
+                assert element.get("class") == "koboSpan", (name, element.text)
+            assert not (element.tail or "").strip() or element is inner, (name, element.tail)
+    first = kobo.pages["ch01.xhtml"].find(".//x:h1", NS)
+    assert first[0].get("id") == "kobo.1.1"
+    paragraph = kobo.pages["ch01.xhtml"].find(".//x:section/x:p", NS)
+    ids = [span.get("id") for span in paragraph.iterfind(".//x:span", NS)]
+    assert ids == [f"kobo.2.{n}" for n in range(1, len(ids) + 1)] and len(ids) > 1
+
+
+def test_apple_gets_its_display_options_and_nothing_else_changes(epubs: dict[str, Epub]) -> None:
+    generic, apple = epubs["features"], epubs["features-apple"]
+    options = etree.fromstring(apple.files["META-INF/com.apple.ibooks.display-options.xml"])
+    assert options.xpath("/display_options/platform[@name='*']/option[@name='specified-fonts']/text()") == ["true"]
+    assert {name: data for name, data in apple.files.items() if "apple" not in name} == generic.files
+
+
+def test_each_store_has_its_own_file_name(tmp_path: Path) -> None:
+    book = copy_book(DATA / "epub-chapter-notes", tmp_path)
+    for store in ("generic", "kobo", "apple"):
+        assert main(["epub", "--book", str(book), "--store", store, "--no-cache"]) == 0
+    assert sorted(path.name for path in (book / "build").iterdir()) == [
+        "notes-after-each-chapter.apple.epub", "notes-after-each-chapter.epub",
+        "notes-after-each-chapter.kepub.epub"]
+    # publish clean knows every store's file
+    assert main(["clean", "--book", str(book)]) == 0
+    assert not (book / "build").exists()
 
 
 def test_metadata_ebooklib_cannot_write_stops_the_build(tmp_path: Path) -> None:

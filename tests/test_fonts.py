@@ -10,9 +10,9 @@ import pytest
 from conftest import require
 from fontTools.ttLib import TTFont
 
+from publish import subset as shared_subset
 from publish.paths import styles_dir
-from publish.pdf import fonts as pdf_fonts
-from publish.pdf.subset import DROPPED_TABLES, subsetter
+from publish.subset import DROPPED_TABLES, subset_glyphs, subsetter
 
 FACE = styles_dir() / "fonts" / "EBGaramond-Regular.ttf"
 
@@ -63,11 +63,11 @@ def test_harfbuzz_keeps_the_drawn_glyphs_at_their_ids() -> None:
 
 
 def test_without_harfbuzz_fonttools_subsets_the_same_way(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pdf_fonts, "subsetter", lambda: None)
+    monkeypatch.setattr(shared_subset, "subsetter", lambda: None)
     original = FACE.read_bytes()
-    check_subset(pdf_fonts.subset_font(original, KEPT), KEPT, original)
+    check_subset(subset_glyphs(original, KEPT), KEPT, original)
 
 
 def test_a_face_is_subset_the_same_way_every_time() -> None:
     original = Path(FACE).read_bytes()
-    assert pdf_fonts.subset_font(original, KEPT) == pdf_fonts.subset_font(original, set(sorted(KEPT)))
+    assert subset_glyphs(original, KEPT) == subset_glyphs(original, set(sorted(KEPT)))

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from publish.epub.media import collect_media
+from publish.epub.metadata import accessibility
 from publish.epub.pages import render_pages
 from publish.epub.xhtml import serialize
 from publish.manuscript import load_book
@@ -35,9 +36,9 @@ def book() -> Book:
 
 def outputs(book: Book) -> dict[str, str]:
     media, _ = collect_media(book)
-    pages = render_pages(book, media)
+    pages = render_pages(book, media, accessibility(book, media))
     made = {f"epub/{page.name}": serialize(page.root.getroottree()).decode("utf-8") for page in pages.pages
-            if page.name not in ("cover.xhtml", "font-licence.xhtml")}
+            if page.name not in ("cover.xhtml", "font-licence.xhtml", "accessibility.xhtml")}
     made["print/front.html"] = front_html(book, contents_entries(book, with_notes=True))
     for chapter in book.chapters:
         made[f"print/{chapter.id}.html"] = chapter_html(book, chapter)

@@ -462,12 +462,12 @@ def _mount(*args: str) -> bool:
 
 
 def test_a_tiny_full_disk_is_an_error_naming_the_folder_and_keeps_the_old_files(tmp_path: Path) -> None:
-    """The same with a real ENOSPC: a 256 KiB tmpfs (needs root allowed to mount; skipped elsewhere,
-    where the RLIMIT_FSIZE test above stands in for it)."""
+    """The same with a real ENOSPC: an 8 KiB tmpfs, smaller than the smallest book's EPUB (needs
+    root allowed to mount; skipped elsewhere, where the RLIMIT_FSIZE test above stands in for it)."""
     book = make_book(tmp_path, {"01-one.md": "# One\n\nText.\n"})
     out = tmp_path / "out"
     out.mkdir()
-    if os.geteuid() != 0 or not _mount("-t", "tmpfs", "-o", "size=256k", "tmpfs", str(out)):
+    if os.geteuid() != 0 or not _mount("-t", "tmpfs", "-o", "size=8k", "tmpfs", str(out)):
         pytest.skip("mounting a tmpfs needs root allowed to mount; the RLIMIT_FSIZE test covers a full disk")
     try:
         (out / "x.epub").write_bytes(b"the previous edition")

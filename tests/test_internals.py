@@ -39,6 +39,15 @@ def document() -> Any:
     return rendered
 
 
+@pytest.fixture(scope="module")
+def footnoted() -> Any:
+    """A paragraph with a note set at the foot of its page, as ``notes = "page"`` lays one out."""
+    import weasyprint
+
+    html = '<p>Some text<span class="footnote" data-number="1">A note.</span> and more.</p>'
+    return weasyprint.HTML(string=html).render(stylesheets=[weasyprint.CSS(filename=str(styles_dir() / "print.css"))])
+
+
 def test_python_markdown() -> None:
     check_markdown_internals()
 
@@ -64,6 +73,14 @@ def test_weasyprint_content_streams(document: Any) -> None:
 
     data = document.write_pdf(uncompressed_pdf=True)
     check_stream_form(PdfReader(io.BytesIO(data)).pages[0].get_contents().get_data())
+
+
+def test_weasyprint_text(footnoted: Any) -> None:
+    from publish.pdf.weasyprint_text import check_text_internals, read_lines
+
+    check_text_internals(footnoted)
+    assert [(line.text, line.flow) for line in read_lines(footnoted.pages)] == [
+        ("Some text\ue000 and more.", True), ("A note.", False)]
 
 
 def test_weasyprint_colours(document: Any) -> None:
@@ -145,6 +162,10 @@ def test_each_check_names_its_assumption_when_it_breaks(document: Any, monkeypat
         check_box_internals(SimpleNamespace())
     with pytest.raises(RuntimeError, match=r"Document\.fonts"):
         check_font_internals(SimpleNamespace(fonts={}))
+    from publish.pdf.weasyprint_text import check_text_internals
+
+    with pytest.raises(RuntimeError, match="footnote-call"):
+        check_text_internals(document)  # a document with no note at the foot of a page
     monkeypatch.delattr(PdfWriter, "_replace_object")
     with pytest.raises(RuntimeError, match="_replace_object"):
         check_pypdf_internals()

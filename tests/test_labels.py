@@ -47,7 +47,7 @@ def small_book(folder: Path, toml: str, chapter: str = "# One\n\nText.[^a]\n\n[^
 def epub_files(book_dir: Path) -> dict[str, bytes]:
     book, problems = load_book(book_dir)
     assert book is not None, problems
-    data, _ = make_epub(book)
+    data = make_epub(book).data
     with zipfile.ZipFile(__import__("io").BytesIO(data)) as archive:
         return {name: archive.read(name) for name in archive.namelist()}
 
@@ -197,8 +197,9 @@ def test_an_undated_book_prints_no_year_and_no_publication_date(tmp_path: Path,
     assert not any(b"1970" in data for data in files.values())
     copyright_page = etree.fromstring(files["EPUB/copyright.xhtml"])
     text = " ".join(copyright_page.itertext())
-    assert "© A. Author. All rights reserved." in text and "Published by A. Author" in text
-    assert "Published 1" not in text and "Published\xa0" not in text
+    imprint = ["".join(p.itertext()) for p in copyright_page.iterfind(".//x:div[@class='imprint']/x:p", NS)]
+    assert imprint == ["© A. Author. All rights reserved.", "A. Author"]  # as in print: no date, no urn:uuid
+    assert "Published" not in text and "published" not in text and "urn:uuid" not in text
     package = etree.fromstring(files["EPUB/content.opf"])
     assert package.find(".//dc:date", NS) is None
     # Still reproducible: nothing stands in from the clock. The time a file format demands is the
@@ -220,6 +221,12 @@ def test_a_dated_book_prints_its_date_in_its_language(tmp_path: Path) -> None:
     front = front_html(book, contents_entries(book, True))
     assert "<p>Erstveröffentlichung: 27. November 2026</p>" in front
     assert "<p>© 2026 Anna Beispiel. Alle Rechte vorbehalten.</p>" in front
+    # The EPUB's copyright page has the print edition's lines, in the book's language.
+    copyright_page = etree.fromstring(epub_files(book_dir)["EPUB/copyright.xhtml"])
+    imprint = ["".join(p.itertext()) for p in copyright_page.iterfind(".//x:div[@class='imprint']/x:p", NS)]
+    assert imprint == ["© 2026 Anna Beispiel. Alle Rechte vorbehalten.", "Anna Beispiel",
+                       "Erstveröffentlichung: 27. November 2026"]
+    assert all(f"<p>{line}</p>" in front for line in imprint)
 
 
 # ---- The PDF ---------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Media for the EPUB: the chapters' images, the cover and the bundled fonts, as package resources.
+"""Media for the EPUB: the chapters' images, the cover and the font licence, as package resources.
 
 Takes the ``Book``; returns the resources with their paths inside the package, the map from each
 image's book path to its packaged path, and the problems found. The one design decision: a file's
@@ -22,7 +22,6 @@ from publish.images import clean_svg, sniff_media_type
 from publish.model import Book
 from publish.paths import styles_dir
 
-FONT_FILES = ("EBGaramond-Regular.ttf", "EBGaramond-Italic.ttf", "EBGaramond-Bold.ttf", "EBGaramond-BoldItalic.ttf")
 FONT_LICENCE = "OFL.txt"
 COVER_KIND = "cover"
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp",
@@ -47,16 +46,15 @@ class Media:
     """Book-relative image path (``Image.src``) → packaged path; remote images are absent."""
     cover: Resource
     cover_generated: bool
-    fonts: tuple[Resource, ...]
     all_alt: bool
     """Every image in the chapters has alt text (the cover always has)."""
 
 
 def collect_media(book: Book, cache: Cache | None = None) -> tuple[Media, list[Diagnostic]]:
-    """Read every image, the cover and the fonts; errors (missing or unknown files) are collected,
-    not raised. ``check`` has reported what an author must fix; what is judged again here (a file
-    outside the book, a file that is not an image) is judged so that no skipped check could put a
-    file from elsewhere into the EPUB."""
+    """Read every image and the cover; errors (missing or unknown files) are collected, not raised.
+    ``check`` has reported what an author must fix; what is judged again here (a file outside the
+    book, a file that is not an image) is judged so that no skipped check could put a file from
+    elsewhere into the EPUB."""
     problems: list[Diagnostic] = []
     images: list[Resource] = []
     paths: dict[str, str] = {}
@@ -81,10 +79,8 @@ def collect_media(book: Book, cache: Cache | None = None) -> tuple[Media, list[D
     cover, generated, problem = read_cover(book, cache)
     if problem:
         problems.append(problem)
-    fonts = tuple(Resource(f"fonts/{name}", "font/ttf", (styles_dir() / "fonts" / name).read_bytes())
-                  for name in FONT_FILES)
     media = Media(images=tuple(images), image_paths=paths, cover=cover, cover_generated=generated,
-                  fonts=fonts, all_alt=all_alt)
+                  all_alt=all_alt)
     return media, problems
 
 

@@ -12,19 +12,22 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
+from xml.sax.saxutils import quoteattr
 
 from ebooklib import epub
 from lxml import etree
 
+from publish.cache import Cache
 from publish.config import CONFIG_NAME
 from publish.diagnostics import PublishError, display_path, error
+from publish.epub.fonts import characters_by_face, faces_used, subset_faces
 from publish.epub.media import Media, key_line
-from publish.epub.metadata import XML_LANG, modified_time, set_metadata
+from publish.epub.metadata import REPORT_PAGE, XML_LANG, Access, modified_time, set_metadata
 from publish.epub.ocf import write_package, zip_entries, zip_time
 from publish.epub.pages import Pages, TocEntry
-from publish.epub.xhtml import serialize
+from publish.epub.xhtml import EPUB_TYPE, XHTML, serialize
 from publish.model import Book
 from publish.paths import styles_dir
 
@@ -50,12 +53,14 @@ class VerbatimPage(epub.EpubHtml):  # type: ignore[misc]  # ebooklib has no type
         return bytes(self.content)
 
 
-def package_epub(book: Book, pages: Pages, media: Media) -> bytes:
-    """The whole EPUB as bytes; the same book always gives the same bytes."""
+def package_epub(book: Book, pages: Pages, media: Media, access: Access, page_list: Sequence[tuple[str, str]] = (),
+                 cache: Cache | None = None, *, extra_files: Sequence[tuple[str, bytes]] = ()) -> bytes:
+    """The whole EPUB as bytes; the same book always gives the same bytes. ``extra_files`` (a
+    store's) go into the container beside ``META-INF/container.xml``."""
     config = book.config
     toml = display_path(book.root / CONFIG_NAME)
     ebook = epub.EpubBook()
-    set_metadata(ebook, book, media)
+    set_metadata(ebook, book, access)
     if pages.rtl:
         ebook.set_direction("rtl")
     # The NCX template is the root element ebooklib builds the NCX into: ebooklib's own, in the book's language.
@@ -74,9 +79,13 @@ def package_epub(book: Book, pages: Pages, media: Media) -> bytes:
         ebook.add_item(item)
         spine.append((item, "yes" if page.linear else "no"))
     ebook.spine = spine
+    # Only the faces the pages use; each is cut down to its characters once the navigation
+    # document, which ebooklib writes, is known too (below).
+    fonts = faces_used(page.root for page in pages.pages)
+    css = fonts.stylesheet((styles_dir() / "epub.css").read_text(encoding="utf-8"))
     ebook.add_item(epub.EpubItem(uid="css", file_name="css/epub.css", media_type="text/css",
-                                 content=(styles_dir() / "epub.css").read_bytes()))
-    for number, font in enumerate(media.fonts, start=1):
+                                 content=css.encode("utf-8")))
+    for number, font in enumerate(fonts.resources({}), start=1):
         ebook.add_item(epub.EpubItem(uid=f"font-{number}", file_name=font.path, media_type=font.media_type,
                                      content=font.data))
     # set_cover marks the image cover-image in the manifest and adds the EPUB 2 <meta name="cover">
@@ -102,14 +111,21 @@ def package_epub(book: Book, pages: Pages, media: Media) -> bytes:
         "play_order": {"enabled": True, "start_from": 1},
         "spine_direction": True, "package_direction": True,
     }
-    entries = write_package(ebook, options, toml)
+    entries = [(name, _finish_nav(data, page_list, pages.labels.page_list) if name.endswith("/nav.xhtml") else data)
+               for name, data in write_package(ebook, options, toml)]
+    nav = next(etree.fromstring(data, _PARSER) for name, data in entries if name.endswith("/nav.xhtml"))
+    characters = characters_by_face([*(page.root for page in pages.pages), nav], fonts.faces)
+    subsets = {f"EPUB/{font.path}": font.data for font in fonts.resources(subset_faces(characters, cache))}
     finished = []
     for name, data in entries:
+        data = subsets.get(name, data)
         if name.endswith(".opf"):
-            data = _finish_opf(data, ebook, config.language, book, toml)
+            data = _finish_opf(data, ebook, config.language, book, toml, access)
         elif name.endswith(".ncx"):
             data = _finish_ncx(data, config.author)
         finished.append((name, data))
+        if name == "META-INF/container.xml":
+            finished += extra_files
     return zip_entries(finished, zip_time(modified))
 
 
@@ -127,11 +143,13 @@ def _toc(entries: tuple[TocEntry, ...], numbers: Iterator[int]) -> list[Any]:
     return toc
 
 
-def _finish_opf(data: bytes, ebook: Any, language: str, book: Book, toml: str) -> bytes:
-    """ebooklib's package document with ``xml:lang`` on ``<package>``, once nothing is missing from it.
+def _finish_opf(data: bytes, ebook: Any, language: str, book: Book, toml: str, access: Access) -> bytes:
+    """ebooklib's package document with ``xml:lang`` on ``<package>`` and the link to the
+    accessibility report, once nothing is missing from it.
 
     ebooklib has no way to set ``xml:lang`` on the package element, which EPUB Accessibility asks
-    for so that the title and summary are read in the right language. And when lxml refuses a value
+    for so that the title and summary are read in the right language, nor to write a ``<link>``.
+    And when lxml refuses a value
     (a control character in the description), ebooklib logs it and writes the field empty or not at
     all: every field must come out as it went in, or the build stops.
     """
@@ -154,6 +172,35 @@ def _finish_opf(data: bytes, ebook: Any, language: str, book: Book, toml: str) -
         raise PublishError([error(toml, key_line(book.root / CONFIG_NAME, key), 0, "epub-metadata",
                                   f"'{key}' holds a character XML cannot carry (a control character?), so "
                                   "ebooklib could not write it into the EPUB") for key in keys])
+    # The certifier's report: the page the EPUB carries (in the spine, as a linked resource in the
+    # container must be), or the address book.toml gives. Written as text: lxml would give the
+    # element the "opf:" prefix ebooklib declares beside the default namespace.
+    media_type = ' media-type="application/xhtml+xml"' if access.report == REPORT_PAGE else ""
+    link = f'  <link rel="a11y:certifierReport" refines="#certifier" href={quoteattr(access.report)}{media_type}/>\n'
+    serialized = _xml(tree)
+    at = serialized.rindex(b"\n  </metadata>") + 1
+    return serialized[:at] + b"  " + link.encode("utf-8") + serialized[at:]
+
+
+def _finish_nav(data: bytes, page_list: Sequence[tuple[str, str]], title: str) -> bytes:
+    """ebooklib's navigation document with the print edition's pages listed (``page-list``).
+
+    ebooklib's own page list gathers every element that has an id and an ``epub:type``: it would
+    list each note and note reference as a page. The list is hidden: reading systems offer it as
+    "go to page", not as a page of the book.
+    """
+    if not page_list:
+        return data
+    tree = etree.ElementTree(etree.fromstring(data, _PARSER))
+    body = tree.getroot().find(f"{{{XHTML}}}body")
+    if body is None:
+        return data
+    nav = etree.SubElement(body, f"{{{XHTML}}}nav", {EPUB_TYPE: "page-list", "role": "doc-pagelist",
+                                                      "id": "page-list", "hidden": "hidden"})
+    etree.SubElement(nav, f"{{{XHTML}}}h2").text = title
+    listed = etree.SubElement(nav, f"{{{XHTML}}}ol")
+    for folio, href in page_list:
+        etree.SubElement(etree.SubElement(listed, f"{{{XHTML}}}li"), f"{{{XHTML}}}a", {"href": href}).text = folio
     return _xml(tree)
 
 

@@ -14,15 +14,21 @@ from typing import Any
 from lxml import etree
 from markupsafe import Markup, escape
 
+from publish import __version__
 from publish.assemble import collect_ids, point_hrefs, template_environment
+from publish.config import SELF_DECLARED
 from publish.diagnostics import Diagnostic, PublishError, display_path, error
 from publish.epub.media import Media, font_licence
+from publish.epub.metadata import CONFORMANCE, REPORT_PAGE, Access
 from publish.epub.xhtml import XHTML, Source, add_epub_types, conform, land_links, parse_page
+from publish.imprint import imprint_lines
 from publish.labels import Labels
 from publish.model import Book, Chapter, Heading, Note
 from publish.paths import DESIGNERS, TYPEFACE
 
 NOTES_FILE = "notes.xhtml"
+ACCESSIBILITY_TITLE = "Accessibility"
+"""The report page is in English, as its summary is, whatever the book's language."""
 RTL_LANGUAGES = frozenset({"ar", "arc", "dv", "fa", "ha", "he", "khw", "ks", "ku", "ps", "ur", "yi"})
 
 
@@ -69,7 +75,7 @@ class _Draft:
     source: Source
 
 
-def render_pages(book: Book, media: Media) -> Pages:
+def render_pages(book: Book, media: Media, access: Access) -> Pages:
     """Every page of the EPUB in reading order; raises ``PublishError`` for a page that cannot be made."""
     missing = [error(display_path(c.path), 1, 1, "no-title", "the chapter has no level-1 title; start the "
                      "file with '# Title'") for c in book.chapters if not c.title.strip()]
@@ -80,7 +86,7 @@ def render_pages(book: Book, media: Media) -> Pages:
     book_notes = book.config.notes == "book" and bool(book.notes)
     problems: list[Diagnostic] = []
     pages: list[Page] = []
-    drafts = _fill_templates(book, media, labels, rtl, NOTES_FILE if book_notes else "")
+    drafts = _fill_templates(book, media, access, labels, rtl, NOTES_FILE if book_notes else "")
     for draft in drafts:
         root = parse_page(draft.text, draft.source, draft.name).getroot()
         _place_images(root, media)
@@ -94,7 +100,8 @@ def render_pages(book: Book, media: Media) -> Pages:
                  landmarks=_landmarks(book, labels, book_notes), labels=labels, rtl=rtl, problems=tuple(problems))
 
 
-def _fill_templates(book: Book, media: Media, labels: Labels, rtl: bool, notes_file: str) -> list[_Draft]:
+def _fill_templates(book: Book, media: Media, access: Access, labels: Labels, rtl: bool,
+                    notes_file: str) -> list[_Draft]:
     """Each page's template filled in; ``notes_file`` is empty when notes end each chapter."""
     config = book.config
     env = template_environment()
@@ -115,7 +122,8 @@ def _fill_templates(book: Book, media: Media, labels: Labels, rtl: bool, notes_f
     add("cover.xhtml", "cover.xhtml", labels.cover, src=media.cover.path,
         alt=labels.cover_alt.format(title=config.title, author=config.author))
     add("titlepage.xhtml", "titlepage.xhtml", config.title)
-    add("copyright.xhtml", "copyright.xhtml", labels.copyright, colophon=_colophon(labels))
+    add("copyright.xhtml", "copyright.xhtml", labels.copyright, imprint=imprint_lines(config),
+        colophon=_colophon(labels))
     entries = [(c.title, chapter_file(c)) for c in book.chapters]
     if notes_file:
         entries.append((labels.notes, notes_file))
@@ -132,6 +140,9 @@ def _fill_templates(book: Book, media: Media, labels: Labels, rtl: bool, notes_f
         add(notes_file, "notes.xhtml", labels.notes,
             groups=[(c, notes_html(c, notes_file)) for c in book.chapters if c.notes])
     add("font-licence.xhtml", "font-licence.xhtml", labels.licence_title, linear=False, text=font_licence())
+    add(REPORT_PAGE, "accessibility.xhtml", ACCESSIBILITY_TITLE, linear=False, access=access,
+        conformance=CONFORMANCE.replace(" - ", ", "), version=__version__,
+        self_declared=access.credential == SELF_DECLARED)
     return drafts
 
 

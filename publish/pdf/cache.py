@@ -27,6 +27,7 @@ from publish.diagnostics import Diagnostic, Severity
 from publish.pdf.adjustments import fit_from_json, fit_to_json
 from publish.pdf.parts import FontUse, LayoutProblem, LinkSpot, PartJob, PartLayout, PlacedImage
 from publish.pdf.structure import structure_from_json, structure_to_json
+from publish.printed import Line
 
 KIND = "layout"
 _REFERENCE = re.compile(r'\b(?:src|href)="([^"#][^"]*)"')
@@ -95,6 +96,7 @@ def layout_to_json(layout: PartLayout) -> dict[str, Any]:
         "diagnostics": [[d.path, d.line, d.col, d.severity.value, d.code, d.message] for d in layout.diagnostics],
         "fit": fit_to_json(layout.fit),
         "images": [[i.page, list(i.rect), i.src, i.art] for i in layout.images],
+        "lines": [[line.page, line.owner, line.text, line.flow] for line in layout.lines],
         "structure": None if layout.structure is None else structure_to_json(layout.structure),
     }
 
@@ -122,22 +124,23 @@ def layout_from_json(data: dict[str, Any], pdf: bytes) -> PartLayout:
         fit=fit_from_json(data["fit"]),
         images=tuple(PlacedImage(int(page), (float(r[0]), float(r[1]), float(r[2]), float(r[3])), str(src), bool(art))
                      for page, r, src, art in data["images"]),
+        lines=tuple(Line(int(page), str(owner), str(text), bool(flow)) for page, owner, text, flow in data["lines"]),
         structure=None if data["structure"] is None else structure_from_json(data["structure"]),
     )
 
 
 def cached_subset(cache: Cache | None) -> Callable[[bytes, set[int]], bytes]:
     """Font subsetting behind the cache: the same glyphs of the same face give the same bytes."""
-    from publish.pdf.fonts import subset_font
+    from publish.subset import subset_glyphs
 
     if cache is None:
-        return subset_font
+        return subset_glyphs
 
     def subset(data: bytes, glyphs: set[int]) -> bytes:
         key = cache.key("subset", hashlib.sha256(data).digest(), ",".join(map(str, sorted(glyphs))))
         found = cache.get_bytes("subset", key)
         if found is None:
-            found = subset_font(data, glyphs)
+            found = subset_glyphs(data, glyphs)
             cache.put_bytes("subset", key, found)
         return found
 

@@ -74,12 +74,14 @@ from publish.pdf.pages import (
     plan_pages,
     reference_folios,
 )
-from publish.pdf.parts import PartLayout
+from publish.pdf.parts import PartJob, PartLayout
 from publish.pdf.pdfx import find_profiles
 from publish.pdf.preflight import Findings, placed_images, preflight
 from publish.pdf.press import Press, slug_place
+from publish.pdf.printed import printed_book
 from publish.pdf.printers import BLEED_CHOICES, VARIANT_PRINT_PRESET, Printer, find_printer
 from publish.pdf.sprites import plan_sprites
+from publish.printed import PrintedBook
 
 VARIANTS = ("digital", "print")
 SHEET_LINES = 200
@@ -114,6 +116,8 @@ class Typeset:
     settings: Settings
     chapter_pages: tuple[int, ...]
     """Each chapter's page count as laid out (for proofs: ``page_counts``)."""
+    printed: PrintedBook
+    """Each page's folio and the text set on it (for the EPUB's page list)."""
 
 
 def write_pdf(book: Book, target: Path, *, variant: str, cache: Cache | None = None) -> list[Diagnostic]:
@@ -140,14 +144,13 @@ def make_pdf(book: Book, *, variant: str = "digital", printer: Printer | None = 
         printer = find_printer(VARIANT_PRINT_PRESET)
     variant = "print" if printer is not None else variant
     run = layout_run(engine, cache, styles_dir())
-    with_notes = book.config.notes == "book" and bool(book.notes)
     sources = [chapter.source for chapter in book.chapters]
     digits = locator_digits(sources, book.config.trim)
     auto = book.config.gutter == GUTTER_AUTO and printer is not None
     inside = _inside_margin(book, printer, estimate_pages(sources, book.config.trim)) if auto else None
     while True:
         settings = print_settings(book, inside)
-        laid = _lay_out(book, settings, run, digits, with_notes)
+        laid = _lay_out(book, settings, run, digits)
         needed = _inside_margin(book, printer, laid.plan.total) if auto else None
         # A gutter sized from an estimate of the page count is sized again from the real one,
         # until the page count it gives needs no wider margin (it only grows, so this ends).
@@ -184,7 +187,8 @@ def make_pdf(book: Book, *, variant: str = "digital", printer: Printer | None = 
     if printer is not None:
         LOGGER.info("Step 6 - preflight for %s", printer.title)
         diagnostics += _preflight(book, printer, parts, plan, settings, joined, bleeds, profiles is not None)
-    return Typeset(joined.data, diagnostics, settings, tuple(part.page_count for part in chapters))
+    return Typeset(joined.data, diagnostics, settings, tuple(part.page_count for part in chapters),
+                   printed_book(parts, plan))
 
 
 @dataclass(frozen=True)
@@ -205,16 +209,13 @@ class _Laid:
         return [self.front, *self.chapters, *self.back]
 
 
-def _lay_out(book: Book, settings: Settings, run: LayoutRun, digits: int, with_notes: bool) -> _Laid:
+def _lay_out(book: Book, settings: Settings, run: LayoutRun, digits: int) -> _Laid:
     """Steps 1 and 2: the front matter, the chapters and the Notes side by side; page numbers."""
     LOGGER.info("Step 1 - laying out the front matter, %d chapters and the notes", len(book.chapters))
-    notes_jobs = [notes_job(book, digits, settings)] if with_notes else []
     # Each part's PDF is parsed as soon as it is laid out (or found in the cache), while the
     # processes lay out the others: the join then only copies pages.
     read: dict[int, ReadPart] = {}
-    laid = run.run([front_job(book, contents_entries(book, with_notes), settings),
-                    *(chapter_job(book, chapter, settings) for chapter in book.chapters), *notes_jobs],
-                   lambda index, layout: read.__setitem__(index, read_part(layout)))
+    laid = run.run(text_jobs(book, settings, digits), lambda index, layout: read.__setitem__(index, read_part(layout)))
     front, chapters, back = laid[0], laid[1 : len(book.chapters) + 1], laid[len(book.chapters) + 1 :]
     pads = part_pads(len(chapters), book.config.openers, bool(back))
     if book.config.openers == "any":
@@ -236,6 +237,15 @@ def _lay_out(book: Book, settings: Settings, run: LayoutRun, digits: int, with_n
     all_pads = [True, *pads, *(True for _ in back)]
     plan = plan_pages([part_pages(part, pad) for part, pad in zip([front, *chapters, *back], all_pads, strict=True)])
     return _Laid(front, chapters, back, numbers, plan, read, all_pads)
+
+
+def text_jobs(book: Book, settings: Settings, digits: int) -> list[PartJob]:
+    """The parts the book's text is laid out in: the front matter, each chapter, and the Notes
+    (each "p. N" with room for ``digits`` digits)."""
+    with_notes = book.config.notes == "book" and bool(book.notes)
+    return [front_job(book, contents_entries(book, with_notes), settings),
+            *(chapter_job(book, chapter, settings) for chapter in book.chapters),
+            *([notes_job(book, digits, settings)] if with_notes else [])]
 
 
 def _inside_margin(book: Book, printer: Printer | None, pages: int) -> float:

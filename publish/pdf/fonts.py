@@ -11,7 +11,6 @@ Glyph ids are kept as they are (``retain_gids``): each part's text shows glyphs 
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -28,7 +27,7 @@ from pypdf.generic import (
 
 from publish.pdf.parts import FontUse
 from publish.pdf.pypdf_objects import add_object
-from publish.pdf.subset import DROPPED_TABLES, subsetter
+from publish.subset import subset_glyphs
 
 
 @dataclass
@@ -44,7 +43,7 @@ class SharedFonts:
     widths: dict[str, dict[int, int]] = field(default_factory=dict)
     to_unicode: dict[str, dict[int, str]] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
-    subset: Callable[[bytes, set[int]], bytes] = field(default=lambda data, glyphs: subset_font(data, glyphs))
+    subset: Callable[[bytes, set[int]], bytes] = field(default=lambda data, glyphs: subset_glyphs(data, glyphs))
     """How a face is cut down to its glyphs (the build passes a cached one)."""
 
 
@@ -116,38 +115,6 @@ def embed_fonts(fonts: SharedFonts) -> None:
                        if k not in ("/DescendantFonts", "/ToUnicode")})
         target[NameObject("/DescendantFonts")] = ArrayObject([add_object(writer, cid_font)])
         target[NameObject("/ToUnicode")] = add_object(writer, to_unicode.flate_encode())
-
-
-def subset_font(data: bytes, glyphs: set[int]) -> bytes:
-    """``data`` (a face's file) with only ``glyphs``, each at its id: with HarfBuzz where it is
-    installed (``pdf.edition.subset``), with fontTools otherwise."""
-    harfbuzz = subsetter()
-    return harfbuzz(data, glyphs) if harfbuzz is not None else subset_with_fonttools(data, glyphs)
-
-
-def subset_with_fonttools(data: bytes, glyphs: set[int]) -> bytes:
-    # Imported here: fontTools takes a tenth of a second to import, and only a machine without
-    # HarfBuzz's subsetter needs it.
-    from fontTools import subset  # type: ignore[import-untyped]
-    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
-
-    # recalcTimestamp=False: fontTools would otherwise stamp the clock into the font's head table.
-    font = TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
-    for tag in DROPPED_TABLES:
-        if tag in font:
-            del font[tag]
-    options = subset.Options(
-        retain_gids=True, notdef_outline=True, hinting=False, desubroutinize=True,
-        layout_features=[], name_IDs=["*"], name_languages=["*"], ignore_missing_glyphs=True,
-        recalc_timestamp=False,
-    )
-    options.drop_tables += list(DROPPED_TABLES)
-    cutter = subset.Subsetter(options)
-    cutter.populate(gids=sorted(glyphs))
-    cutter.subset(font)
-    out = io.BytesIO()
-    font.save(out)
-    return out.getvalue()
 
 
 def resolve_dict(obj: PdfObject | None) -> DictionaryObject:

@@ -20,9 +20,9 @@ from markupsafe import Markup
 from publish import typography
 from publish.assemble import template_environment
 from publish.config import BookConfig
-from publish.labels import ENGLISH, Labels, format_date
+from publish.imprint import imprint_lines, typeface_line
+from publish.labels import ENGLISH, Labels
 from publish.model import Book, Chapter, Note
-from publish.paths import TYPEFACE
 from publish.pdf.hyphenation import hyphenation_language, keep_last_words, protect_compounds
 from publish.pdf.printers import PRINTERS
 from publish.render import inner_xml
@@ -181,9 +181,8 @@ def front_html(book: Book, entries: Sequence[ContentsEntry]) -> str:
     return template_environment().get_template("print/front.html").render(
         language=hyphenation_language(config.language), title=config.title, short_title=book_short_title(config.title),
         book_title=book_title, subtitle=subtitle, author=config.author,
-        publisher=config.publisher, rights=config.rights, edition=config.edition,
-        date=format_date(config.date, config.labels), identifier=_readable_identifier(config.identifier),
-        entries=entries, labels=config.labels, font=TYPEFACE,
+        publisher=config.publisher, imprint=imprint_lines(config), typeface=typeface_line(config),
+        entries=entries, labels=config.labels,
     )
 
 
@@ -434,9 +433,3 @@ def _first_references(note: html.HtmlElement, notes: Mapping[int, Note], done: s
         if number in notes and number not in done and number not in found:
             found.append(number)
     return found
-
-
-def _readable_identifier(identifier: str) -> str:
-    if identifier.startswith("urn:isbn:"):
-        return "ISBN " + identifier.removeprefix("urn:isbn:")
-    return "" if identifier.startswith("urn:uuid:") else identifier

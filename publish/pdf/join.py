@@ -40,7 +40,6 @@ from publish.pdf.fonts import (
     resolve_array,
     resolve_dict,
     share_fonts,
-    subset_font,
 )
 from publish.pdf.pages import PagePlan
 from publish.pdf.parts import PX_TO_PT, PartLayout
@@ -50,6 +49,7 @@ from publish.pdf.pypdf_objects import add_object, replace_object, set_file_id
 from publish.pdf.sprites import SpritePlan, draw_sprites
 from publish.pdf.tree import PRODUCTION, LinkMade, Marking, add_structure, as_artifact, start_marking, tagged
 from publish.pdf.xmp import add_metadata
+from publish.subset import subset_glyphs
 
 # Links a reader may follow out of the book; anything else (file:, javascript:) is dropped.
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
@@ -106,7 +106,7 @@ class JoinInput:
     variant: str
     font_files: Mapping[str, bytes]
     """Bundled font files by SHA-256."""
-    subset: Callable[[bytes, set[int]], bytes] = subset_font
+    subset: Callable[[bytes, set[int]], bytes] = subset_glyphs
     sprites: Sprites | None = None
     press: Press | None = None
     """The printer's sheet, boxes and marks (print editions); None for the trim alone."""
@@ -180,7 +180,7 @@ def _resolve(obj: object, seen: set[int]) -> None:
 
 
 def begin_join(parts: Sequence[PartLayout], font_files: Mapping[str, bytes],
-               subset: Callable[[bytes, set[int]], bytes] = subset_font,
+               subset: Callable[[bytes, set[int]], bytes] = subset_glyphs,
                read: Mapping[int, ReadPart] | None = None, pads: Sequence[bool] | None = None) -> Begun:
     """The first half of the join, which needs only the parts (``read`` holds those already read,
     by index): ``publish pdf`` does it while the stamps are being laid out."""

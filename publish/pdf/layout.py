@@ -3,12 +3,14 @@
 Takes a ``PartJob`` (the part's HTML, the page CSS, the folders it may read); returns a
 ``PartLayout``: the PDF bytes, and what later stages need without WeasyPrint — the page count,
 where every anchor and internal link lies, which ids appear on which page, the glyphs each font
-used, and the layout report. A job is plain data and the function has no other input, so parts
-can be laid out in any order, in other processes, or (later) taken from a cache.
+used, the layout report, and every line of text with its page (for the EPUB's page list). A job
+is plain data and the function has no other input, so parts can be laid out in any order, in
+other processes, or (later) taken from a cache.
 
 The part PDF carries no font files (a finisher empties them) and is not compressed: the join
 subsets each face once for the whole book and compresses once. What WeasyPrint's public API does
-not give is read from its laid-out boxes and fonts, through ``weasyprint_boxes`` and ``weasyprint_fonts``.
+not give is read from its laid-out boxes, fonts and text, through ``weasyprint_boxes``,
+``weasyprint_fonts`` and ``weasyprint_text``.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from publish.pdf.weasyprint_fonts import HARFBUZZ_SUBSET, drawn_fonts, drop_font
 from publish.pdf.weasyprint_footnotes import install as keep_footnotes
 from publish.pdf.weasyprint_spacing import install as wrap_within_spacing
 from publish.pdf.weasyprint_tags import TaggedPdf, write_tagged
+from publish.pdf.weasyprint_text import read_lines
 
 
 class RefusingFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no type hints
@@ -211,6 +214,7 @@ def _describe(job: PartJob, document: Any, pdf: bytes, refused: list[str], messa
         diagnostics=tuple(diagnostics),
         fit=fitted.fit if fitted is not None else Fit(),
         images=tuple(image for number, page in enumerate(pages) for image in _placed_images(number, page)),
+        lines=tuple(read_lines(pages)) if job.inspect else (),
         structure=tagged.structure if tagged else None,
     )
 

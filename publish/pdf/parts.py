@@ -14,6 +14,7 @@ from pathlib import Path
 from publish.diagnostics import Diagnostic
 from publish.pdf.adjustments import Fit
 from publish.pdf.structure import PartStructure
+from publish.printed import Line
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,9 @@ class PartLayout:
     """Every picture drawn, for the printer's preflight and the bleed."""
     diagnostics: tuple[Diagnostic, ...] = ()
     """Files the part may not read, and the engine's own warnings."""
+    lines: tuple[Line, ...] = ()
+    """Every line of the author's text the part sets, with its page (``pdf.weasyprint_text``): what
+    the EPUB places the printed pages by, and is compared with."""
     fit: Fit = field(default_factory=Fit)
     """The adjustments the part was laid out with (``pdf.fit``)."""
     structure: PartStructure | None = None
