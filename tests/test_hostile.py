@@ -307,7 +307,7 @@ BUILDS: dict[str, tuple[dict[str, str | bytes], str, set[str]]] = {
     "character references to control characters": (
         {"01-one.md": "# One\n\nText &#x1;<?pi?> seen &#x2;<!-- c -->&#x1b; also seen.\n"}, "", set()),
     "a date in the year 9999": ({"01-one.md": "# One\n\nText.\n"}, "", set()),
-    "a title whose capital is two letters (ß, SS)": ({"01-one.md": "# \u00df\n\nword seen\n"}, "", set()),
+    "a title whose capital is two letters (ß, SS)": ({"01-one.md": "# \u00df\n\nword\n"}, "", set()),
     "a control character in a chapter with notes": (
         {"01-one.md": "# One\n\nText\x01 seen[^a].\n\n[^a]: The note, also seen.\n"}, "", {"control-character"}),
 }
