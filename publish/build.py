@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 from publish.cache import Cache
 from publish.destinations import Destinations, destinations_for
 from publish.diagnostics import Diagnostic, PublishError, Severity, has_errors, merge
-from publish.output import atomic_path
+from publish.output import write_outputs
 
 if TYPE_CHECKING:
     from publish.model import Book, Chapter
@@ -217,8 +217,9 @@ def pdf_name(variant: str, printer: str | None) -> str:
 
 def parts_of(book_dir: Path) -> int:
     """How many parts the book will be laid out in, at most (front matter, chapters, Notes),
-    known before it is read: no more processes are started than there is work for."""
-    return 2 + sum(1 for _ in book_dir.glob("*.md")) + _listed_chapters(book_dir)
+    known before it is read: no more processes are started than there is work for (``--jobs 40``
+    on a two-chapter book starts four)."""
+    return 2 + (_listed_chapters(book_dir) or sum(1 for _ in book_dir.glob("*.md")))
 
 
 def _listed_chapters(book_dir: Path) -> int:
@@ -255,14 +256,15 @@ def _typeset(book: Book, variant: str, printer: str | None, bleed: str, cache: C
 
 
 def commit(problems: list[Diagnostic], strict: bool, outputs: dict[Path, bytes]) -> list[Diagnostic]:
-    """Write every output, each by an atomic rename, unless the problems stop the build; then
-    nothing is written and the previous files stay as they were."""
+    """Write every output, all or none (``output.write_outputs``), unless the problems stop the
+    build; then nothing is written and the previous files stay as they were. A file that cannot be
+    written (a read-only folder, a full disk) is one more error, with the problems met before it."""
     if has_errors(problems, strict=strict):
         raise PublishError(problems)
-    with ExitStack() as stack:
-        temporaries = {target: stack.enter_context(atomic_path(target)) for target in outputs}
-        for target, data in outputs.items():
-            temporaries[target].write_bytes(data)
+    try:
+        write_outputs(outputs)
+    except PublishError as failure:
+        raise PublishError([*problems, *failure.diagnostics]) from None
     return problems
 
 

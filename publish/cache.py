@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from publish.diagnostics import PublishError
+from publish.output import write_atomic
 
 FORMAT = "1"
 
@@ -60,14 +61,11 @@ class Cache:
         return data
 
     def put_bytes(self, kind: str, key: str, data: bytes) -> None:
-        path = self._path(kind, key)
+        # Written as the editions are (``output``): whole or not at all, and a temporary left by a
+        # build that was killed is removed by the next one that writes into its folder.
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(_header(key, data) + b"\n" + data)
-            os.replace(name, path)
-        except OSError:
+            write_atomic(self._path(kind, key), _header(key, data) + b"\n" + data)
+        except PublishError:
             # A cache that cannot be written only costs time: the build goes on without it.
             return
 

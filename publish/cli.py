@@ -39,8 +39,12 @@ class UsageError(Exception):
 def run() -> NoReturn:
     """The console script: ``main``, then leave at once. A build ends holding a large heap (the
     parts' PDFs, pypdf's objects); freeing it object by object would take the interpreter about
-    a tenth of a second more, and serves nothing once every file is written and closed."""
-    code = main()
+    a tenth of a second more, and serves nothing once every file is written and closed. Ctrl-C at
+    any moment, even while a message is printed, ends with one line and status 130."""
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        code = interrupted(sys.argv[1] if len(sys.argv) > 1 else "")
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
@@ -64,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(summarize(exc.diagnostics), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        return 130
+        return interrupted(args.command)
     except EngineError as exc:
         print(f"publish {args.command}: error: {exc}", file=sys.stderr)
         return 1
@@ -74,6 +78,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"publish {args.command}: internal error: {type(exc).__name__}: {exc}\n"
               "This is a bug in publish; run again with PUBLISH_DEBUG=1 for details.", file=sys.stderr)
         return 1
+
+
+def interrupted(command: str) -> int:
+    """Ctrl-C: one line, status 130 (128 + SIGINT). Every output is written whole or not at all,
+    so whatever was not yet written is as it was before."""
+    with contextlib.suppress(OSError, ValueError, KeyboardInterrupt):
+        print(f"publish {command}: interrupted".replace("publish : ", "publish: "), file=sys.stderr, flush=True)
+    return 130
 
 
 def build_parser() -> argparse.ArgumentParser:

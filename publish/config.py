@@ -23,8 +23,11 @@ from pathlib import Path
 from string import Formatter
 from typing import Any
 
+from publish.boundary import is_inside, is_regular_file
 from publish.diagnostics import Diagnostic, decode_utf8, did_you_mean, display_path, error, warning
 from publish.labels import ENGLISH, LABEL_NAMES, LIST_LABELS, PLACEHOLDERS, Labels, has_labels, labels_for
+from publish.sanitize import CONTROL
+from publish.specs import DESCRIPTION_CHARACTERS, TITLE_CHARACTERS, TRIM_HEIGHT_IN, TRIM_WIDTH_IN
 from publish.typography import choose_rules, typeset_text
 
 CONFIG_NAME = "book.toml"
@@ -117,7 +120,11 @@ def load_config(book_dir: Path) -> tuple[BookConfig | None, list[Diagnostic]]:
     """Read ``book_dir/book.toml``; the config is None when an error makes it unusable."""
     path = book_dir / CONFIG_NAME
     shown = display_path(path)
-    if not path.is_file():
+    if path.is_symlink() and not is_inside(book_dir, path):
+        return None, [error(shown, 0, 0, "config-outside",
+                            f"{CONFIG_NAME} is a link to a file outside the book folder; copy the file itself "
+                            "into the book")]
+    if not is_regular_file(path):
         return None, [error(shown, 0, 0, "config-missing",
                             f"no {CONFIG_NAME} in {display_path(book_dir)}; "
                             "create one with title, author and language")]
@@ -187,6 +194,7 @@ def _validate(data: dict[str, Any], text: str, shown: str) -> tuple[BookConfig |
         problems.append(error(shown, line, col, "config-type", f"'{key}' must be a string in quotes"))
         return ""
 
+    problems += _control_characters(data, text, shown)
     title, author, language = text_value("title"), text_value("author"), text_value("language")
     for key, value in (("title", title), ("author", author), ("language", language)):
         if key in data and not value and isinstance(data[key], str):
@@ -217,6 +225,25 @@ def _validate(data: dict[str, Any], text: str, shown: str) -> tuple[BookConfig |
         problems.append(error(shown, line, col, "config-value",
                               f"trim '{trim_name}' is neither a preset ({', '.join(TRIM_PRESETS)}) "
                               "nor a size such as '6x9in' or '148x210mm'"))
+    elif not (TRIM_WIDTH_IN.low <= round(trim[0], 2) <= TRIM_WIDTH_IN.high
+              and TRIM_HEIGHT_IN.low <= round(trim[1], 2) <= TRIM_HEIGHT_IN.high):
+        line, col = _key_position(text, "trim")
+        problems.append(error(shown, line, col, "config-value",
+                              f"trim '{trim_name}' ({trim[0]:.2f} x {trim[1]:.2f} in) is not a size printers print: "
+                              f"from {TRIM_WIDTH_IN.low:g} to {TRIM_WIDTH_IN.high:g} in wide and from "
+                              f"{TRIM_HEIGHT_IN.low:g} to {TRIM_HEIGHT_IN.high:g} in tall ({TRIM_WIDTH_IN.source})"))
+    subtitle = text_value("subtitle")
+    if len(title) + len(subtitle) > TITLE_CHARACTERS.high:
+        line, col = _key_position(text, "title")
+        problems.append(error(shown, line, col, "config-value",
+                              f"title and subtitle are {len(title) + len(subtitle):,} characters long; e-book stores "
+                              f"take at most {TITLE_CHARACTERS.high:g} ({TITLE_CHARACTERS.source})"))
+    description = text_value("description")
+    if len(description) > DESCRIPTION_CHARACTERS.high:
+        line, col = _key_position(text, "description")
+        problems.append(error(shown, line, col, "config-value",
+                              f"description is {len(description):,} characters long; e-book stores take at most "
+                              f"{DESCRIPTION_CHARACTERS.high:,g} ({DESCRIPTION_CHARACTERS.source})"))
     chapters = _chapters_value(data, text, shown, problems)
     cover = text_value("cover")
     gutter = text_value("gutter")
@@ -291,7 +318,7 @@ def _date_value(data: dict[str, Any], text: str, shown: str, problems: list[Diag
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, str) and re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value.strip()):
+    if isinstance(value, str) and _is_date(value.strip()):
         return value.strip()
     if value is not None:
         line, col = _key_position(text, "date")
@@ -365,6 +392,33 @@ def _placeholder_problem(key: str, value: str) -> str:
         if name not in allowed or spec or conversion:
             return f"label '{key}' cannot use {{{name}}}; it may use {names}"
     return ""
+
+
+def _is_date(value: str) -> bool:
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, naming a day that exists (no 2026-13-45)."""
+    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
+        return False
+    parts = [*value.split("-"), "01", "01"][:3]
+    try:
+        dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+    except ValueError:
+        return False
+    return True
+
+
+def _control_characters(data: dict[str, Any], text: str, shown: str) -> list[Diagnostic]:
+    problems = []
+    for key, value in data.items():
+        strings = value if isinstance(value, list) else [value]
+        for item in strings:
+            found = CONTROL.search(item) if isinstance(item, str) else None
+            if found:
+                line, col = _key_position(text, key)
+                problems.append(error(shown, line, col, "config-value",
+                                      f"'{key}' holds the control character U+{ord(found.group()):04X}, which no "
+                                      "e-book or PDF may contain; remove it"))
+                break
+    return problems
 
 
 def _chapters_value(data: dict[str, Any], text: str, shown: str, problems: list[Diagnostic]) -> tuple[str, ...]:

@@ -38,6 +38,7 @@ _CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
 # line, after any block-quote or list markers.
 _LABEL = re.compile(markdown_notes.REFERENCE + r"(:?)")
 _TK = re.compile(r"\bTK\b")
+_ID_UNSAFE = re.compile(r"[^\w.:-]+")
 _NO_TYPOGRAPHY = {"code", "pre", "kbd", "samp", "script", "style"}
 # Where a quotation cannot run on: a quote left open at a block's end is not carried into the next.
 _BLOCKS = frozenset({
@@ -47,6 +48,13 @@ _BLOCKS = frozenset({
 })
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 EXTENSIONS: list[str] = ["tables", "attr_list", "sane_lists"]
+MAX_DEPTH = 48
+"""How deeply a chapter's elements may nest (a list level is two: list and item). WeasyPrint
+runs out of Python's stack at about 150 (75 list levels); a reader cannot follow a tenth of that."""
+_PARSER = html.HTMLParser(huge_tree=True)
+# The model's own XHTML read back as lxml.html elements (the sanitizer drops tags with their API);
+# no entity is resolved, no DTD or network read.
+_FRAGMENT_PARSER = html.XHTMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
 @dataclass(frozen=True)
@@ -71,9 +79,23 @@ def render_chapter(
 ) -> tuple[Chapter, list[Diagnostic]]:
     """Render one chapter; ``chapter_numbers`` maps chapter file names to their numbers, for links."""
     places = SourcePlaces(source.text)
-    problems: list[Diagnostic] = []
-    converted = _convert(source.text)
-    body = html.fragment_fromstring(converted.html, create_parent="div")
+    problems = _control_problems(source, places)
+    deepest_line, levels = _deepest_line(source.text)
+    body = None
+    # Nesting far past what any edition sets is refused before Python-Markdown, which parses
+    # nested lists and quotes recursively (seconds, then RecursionError, for 300 levels).
+    if levels <= MAX_DEPTH:
+        try:
+            converted = _convert(source.text)
+            # huge_tree: libxml2 would otherwise drop, silently, whatever lies below 256 levels.
+            body = html.fragment_fromstring(converted.html, create_parent="div", parser=_PARSER)
+        except RecursionError:
+            body = None
+    if body is None or tree_depth(body) > MAX_DEPTH:
+        return _unrendered(source), [*problems, error(
+            source.shown, deepest_line, 1, "nesting-too-deep",
+            f"lists or block quotes are nested too deeply here (more than {MAX_DEPTH // 2} levels); no edition "
+            "can set them: flatten the nesting")]
     for removed in sanitize.clean_tree(body):
         line, col = places.find(removed.needle)
         problems.append(warning(source.shown, line, col, "unsafe-html",
@@ -84,9 +106,13 @@ def render_chapter(
     _rewrite_links(body, prefix, chapter_numbers)
     numbered = number_notes(body, converted.syntax, token, first_note, language)
     problems += _note_problems(numbered, converted.syntax, body, token, places, source.shown)
-    _rewrite_ids(body, prefix)
+    renamed = _rewrite_ids(body, prefix)
     for item in numbered.items.values():
-        _rewrite_ids(item, prefix)
+        renamed += _rewrite_ids(item, prefix)
+    for written, rewritten in dict.fromkeys(renamed):
+        line, col = places.find(written)
+        problems.append(warning(source.shown, line, col, "id-invalid",
+                                f"id '{written}' may not hold spaces or such signs; it is written '{rewritten}'"))
     images = [*_collect_images(body, source, places)]
     for item in numbered.items.values():
         images += _collect_images(item, source, places)
@@ -118,7 +144,53 @@ def count_notes(text: str, language: str = "en") -> int:
     """How many notes a chapter numbers (every definition Python-Markdown reads), so that a proof
     can start mid-book without rendering the chapters before it. The language does not change the
     count (typography is set after parsing); callers pass it as they always have."""
-    return len(_convert(text).syntax.labels)
+    try:
+        return len(_convert(text).syntax.labels)
+    except RecursionError:  # nested too deep to render: the chapter's own check says so
+        return 0
+
+
+def tree_depth(root: html.HtmlElement) -> int:
+    """How deeply elements nest under ``root`` (without recursion, which is what is measured)."""
+    deepest = 0
+    stack = [(root, 0)]
+    while stack:
+        el, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in el)
+    return deepest
+
+
+def _control_problems(source: ChapterSource, places: SourcePlaces) -> list[Diagnostic]:
+    """A warning for each control character in the text: ``_convert`` removes them (no page may
+    hold one, and Python-Markdown reads two of them as its own placeholders)."""
+    problems = []
+    for match in sanitize.CONTROL.finditer(source.text):
+        line, col = places.locate(match.start())
+        problems.append(warning(source.shown, line, col, "control-character",
+                                f"control character U+{ord(match.group()):04X} removed: no e-book or PDF may "
+                                "contain it"))
+    return problems
+
+
+def _deepest_line(text: str) -> tuple[int, int]:
+    """The line most deeply nested by its quote markers and indentation (four spaces a list
+    level), and how many levels that is: an estimate from the text, for the error's place and
+    to refuse absurd nesting before parsing it."""
+    deepest, levels = 1, 0
+    for number, line in enumerate(text.split("\n"), 1):
+        lead = len(line) - len(line.lstrip(" \t>"))
+        prefix = line[:lead]
+        found = prefix.count(">") + len(prefix.replace(">", "").expandtabs(4)) // 4
+        if found > levels:
+            deepest, levels = number, found
+    return deepest, levels
+
+
+def _unrendered(source: ChapterSource) -> Chapter:
+    """What stands for a chapter that could not be rendered: its error stops every build."""
+    return Chapter(number=source.number, stem=source.path.stem, slug=source.path.stem, path=source.path,
+                   source=source.text, title="", title_html="", html="", headings=(), notes=(), images=())
 
 
 def mask_code(text: str) -> str:
@@ -132,13 +204,19 @@ def mask_code(text: str) -> str:
 def _convert(text: str) -> markdown_notes.Converted:
     # No typography here: it is set on the rendered tree (typography.typeset_pieces), where a
     # quote is read with the characters around it across elements, and URLs and code are known.
+    # Control characters go first: no page may hold one, and Python-Markdown reads two of them as
+    # its own placeholders.
+    text = sanitize.CONTROL.sub("", text)
     return markdown_notes.convert(text, list(EXTENSIONS), {}, token=_token(text))
 
 
 def _token(text: str) -> str:
     """A mark the adapter puts on the elements it makes: raw HTML in the chapter cannot carry it,
-    since it is derived from the whole text (the text would have to contain its own digest)."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    since it is derived from the whole text (the text would have to contain its own digest).
+    Derived from the text as converted, control characters removed, so that the converter and the
+    numbering, given the chapter before and after that removal, make the same mark."""
+    converted = sanitize.CONTROL.sub("", text)
+    return hashlib.sha256(converted.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 class SourcePlaces:
@@ -177,6 +255,10 @@ class SourcePlaces:
         index = self.text.lower().find(needle.lower()) if needle else -1
         return self.locate(index) if index >= 0 else (0, 0)
 
+    def index(self, needle: str, start: int = 0) -> int:
+        """Offset of ``needle`` at or after ``start`` (exactly as written), or -1."""
+        return self.text.find(needle, start)
+
 
 def _normal(label: str) -> str:
     """A label as Python-Markdown reads it and as the file holds it may differ by quote markers and
@@ -207,10 +289,13 @@ def number_notes(body: html.HtmlElement, syntax: markdown_notes.NoteSyntax, toke
     items: dict[int, html.HtmlElement] = {}
     for div in body.iter("div"):
         if div.get("data-notes") == token:
-            for item in div.iterchildren("li"):
+            for item in list(div.iterchildren("li")):
                 index = _index(item.get("data-fn"), token)
                 if index is not None:
                     del item.attrib["data-fn"]
+                    # Each note its own tree: lxml, freeing an element, looks through the whole
+                    # tree it belongs to, and ten thousand notes in one tree made that quadratic.
+                    div.remove(item)
                     items[index] = item
             div.getparent().remove(div)
             break
@@ -352,12 +437,23 @@ def _around(text: str, offset: int, before: int = 30, after: int = 50) -> str:
     return lead + " ".join((head + tail).split()) + trail
 
 
-def _rewrite_ids(body: html.HtmlElement, prefix: str) -> None:
-    """Author ids (attribute lists) are prefixed with the chapter id, so they are unique book-wide."""
+def _rewrite_ids(body: html.HtmlElement, prefix: str) -> list[tuple[str, str]]:
+    """Author ids (attribute lists) are prefixed with the chapter id, so they are unique book-wide;
+    an id that XHTML or a link could not hold (a space, ``#``, ``"``) has those signs made hyphens.
+    Returns the ids so rewritten, as written and as kept."""
+    renamed = []
     for el in body.iter():
         el_id = el.get("id")
-        if el_id and el.get("class") != "noteref":
-            el.set("id", f"{prefix}-{el_id}")
+        if el_id is None or el.get("class") == "noteref":
+            continue
+        kept = _ID_UNSAFE.sub("-", el_id).strip("-")
+        if kept != el_id:
+            renamed.append((el_id, kept))
+        if kept:
+            el.set("id", f"{prefix}-{kept}")
+        else:
+            del el.attrib["id"]
+    return renamed
 
 
 def _rewrite_links(body: html.HtmlElement, prefix: str, chapter_numbers: Mapping[str, int]) -> None:
@@ -382,15 +478,28 @@ def _rewrite_links(body: html.HtmlElement, prefix: str, chapter_numbers: Mapping
 
 def _collect_images(root: html.HtmlElement, source: ChapterSource, places: SourcePlaces) -> Iterator[Image]:
     """Images get their path relative to the book folder, worked out from the text alone (``check``
-    refuses one that leaves the book); an image with a title becomes a figure with that caption."""
+    refuses one that leaves the book); an image with a title becomes a figure with that caption.
+    An image that is no file of the book (a URL) or has no source (``javascript:`` removed, only a
+    ``srcset``) is printed as its alt text in both editions; ``check`` says so."""
+    cursor = 0
     for img in list(root.iter("img")):
         written = img.get("src", "")
         src = book_path(source.folder, written)
+        alt = img.get("alt", "")
         img.set("src", src)
-        img.set("alt", img.get("alt", ""))
-        line, col = places.find(written) if written else places.find("![")
-        yield Image(src=src, alt=img.get("alt", ""), line=line, col=col)
-        if urlsplit(src).scheme:
+        img.set("alt", alt)
+        offset = -1
+        for needle in (written, alt, "![", "<img"):
+            offset = places.index(needle, cursor) if needle else -1
+            if offset >= 0:
+                cursor = offset + 1
+                break
+        line, col = places.locate(offset) if offset >= 0 else (0, 0)
+        yield Image(src=src, alt=alt, line=line, col=col)
+        if not src.strip() or urlsplit(src).scheme:
+            span = html.Element("span", {"class": "image-alt"})
+            span.text, span.tail = alt, img.tail
+            img.getparent().replace(img, span)
             continue
         title = img.attrib.pop("title", None)
         parent = img.getparent()
@@ -509,8 +618,9 @@ def _write_slot(slot: _Slot, texts: list[str]) -> None:
     if not any(is_url for _, is_url in slot.pieces):
         _set_text(slot, text)
         return
+    # Links go in beside the text they came from, never at a position counted among a
+    # paragraph's children (lxml walks them to find one: quadratic in a long paragraph).
     parent = slot.element.getparent() if slot.is_tail else slot.element
-    insert_at = parent.index(slot.element) + 1 if slot.is_tail else 0
     lead = ""
     last: html.HtmlElement | None = None
     for index, is_url in slot.pieces:
@@ -523,8 +633,12 @@ def _write_slot(slot: _Slot, texts: list[str]) -> None:
             continue
         link = html.Element("a", {"class": "url", "href": piece})
         _fill_url(link, piece)
-        parent.insert(insert_at, link)
-        insert_at += 1
+        if last is not None:
+            last.addnext(link)
+        elif slot.is_tail:
+            slot.element.addnext(link)
+        else:
+            parent.insert(0, link)
         last = link
     _set_text(slot, lead)
 
@@ -566,6 +680,19 @@ def _plain(el: html.HtmlElement, *, skip_notes: bool = True) -> str:
             parts.append(_plain(child, skip_notes=skip_notes))
         parts.append(child.tail or "")
     return "".join(parts)
+
+
+def clean_fragment(fragment: str) -> str | None:
+    """A fragment of the model's XHTML passed through the sanitizer again; None when it is not
+    well-formed XML. For what the build cache hands back: an entry forged to look valid must not
+    carry into an edition anything the sanitizer would have removed. Idempotent on the
+    renderer's own output, so a cached chapter is the same bytes as a fresh one."""
+    try:
+        root = etree.fromstring(f"<div>{fragment}</div>", _FRAGMENT_PARSER)
+    except etree.XMLSyntaxError:
+        return None
+    sanitize.clean_tree(root)
+    return inner_xml(root)
 
 
 def inner_xml(el: html.HtmlElement) -> str:

@@ -31,7 +31,14 @@ ATTRIBUTES = frozenset({
     "rowspan", "align", "start", "reversed", "type", "datetime", "cite", "role", "style", "scope",
 })
 _SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:text/html")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+"""Characters no XML document may hold (C0 controls but tab and line ends, DEL, two noncharacters)."""
+# CSS functions a style may call: colours and arithmetic. Any other (url(), image(), image-set(),
+# src(), element(), expression()) could fetch a file or run something.
+_CSS_FUNCTIONS = frozenset({"rgb", "rgba", "hsl", "hsla", "hwb", "lab", "lch", "oklab", "oklch", "color",
+                            "calc", "min", "max", "clamp", "var"})
+_CSS_FUNCTION = re.compile(r"([A-Za-z_-][\w-]*)\s*\(")
+_FRAGMENT_URL = re.compile(r"""url\(\s*(["']?)#[\w.:-]*\1\s*\)""", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,9 @@ class Removal:
 def clean_tree(root: html.HtmlElement) -> list[Removal]:
     """Remove unsafe or invalid markup from ``root`` in place; return what was removed."""
     removed: list[Removal] = []
+    # Controls first: a character reference (``&#x1;``) puts one in a parsed text, and lxml refuses
+    # to join such a text with its neighbour when an element between them is dropped.
+    _strip_controls(root)
     for el in list(root.iter()):
         if not isinstance(el.tag, str):
             # Comments and processing instructions carry no content for a reader.
@@ -65,21 +75,52 @@ def clean_tree(root: html.HtmlElement) -> list[Removal]:
             if lowered.startswith("on"):
                 removed.append(Removal(f"{name} attribute", name))
                 del el.attrib[name]
-            elif lowered in ("href", "src") and value.strip().lower().startswith(_SCRIPT_SCHEMES):
-                removed.append(Removal(f"{value.split(':')[0]}: link", value.split(":")[0] + ":"))
+            elif lowered in ("href", "src") and "".join(value.split()).lower().startswith(_SCRIPT_SCHEMES):
+                removed.append(Removal(f"{value.split(':')[0].strip()}: link", value.split(":")[0] + ":"))
                 del el.attrib[name]
+            elif lowered == "style":
+                cleaned, changed = clean_style(value, fragments=False)
+                if changed:
+                    removed.append(Removal("url(), @import or an escape in a style attribute (the rest of the "
+                                           "style is kept)", "style="))
+                    el.attrib[name] = cleaned
             elif lowered not in ATTRIBUTES and not lowered.startswith(("data-", "aria-")):
                 removed.append(Removal(f"{name} attribute", name))
                 del el.attrib[name]
-    for el in root.iter():
-        if isinstance(el.tag, str):
-            if el.text:
-                el.text = _CONTROL.sub("", el.text)
-            if el.tail:
-                el.tail = _CONTROL.sub("", el.tail)
-            for name, value in el.attrib.items():
-                el.attrib[name] = _CONTROL.sub("", value)
     return removed
+
+
+def _strip_controls(root: html.HtmlElement) -> None:
+    """Remove the characters XML forbids from every text, tail and attribute under ``root``."""
+    for el in root.iter():
+        if el.tail and CONTROL.search(el.tail):
+            el.tail = CONTROL.sub("", el.tail)
+        if isinstance(el.tag, str):
+            if el.text and CONTROL.search(el.text):
+                el.text = CONTROL.sub("", el.text)
+            for name, value in el.attrib.items():
+                if CONTROL.search(value):
+                    el.attrib[name] = CONTROL.sub("", value)
+
+
+def clean_style(css: str, *, fragments: bool) -> tuple[str, bool]:
+    """CSS (a style attribute's declarations, or a style sheet) without what could reach outside
+    the page: ``@import``, any function but colours and arithmetic (``url()`` above all; with
+    ``fragments``, ``url(#id)`` stays, an SVG's gradients and clips), and backslash escapes,
+    which could spell any of them. Returns the CSS and whether anything was removed: a
+    declaration (or rule) that holds one is removed whole."""
+    if not any(mark in css for mark in ("(", "@", "\\")):
+        return css, False
+    kept: list[str] = []
+    changed = False
+    for piece in re.split(r"([;{}])", css):
+        probe = _FRAGMENT_URL.sub("", piece) if fragments else piece
+        if "\\" in probe or "@" in probe or any(name.lower() not in _CSS_FUNCTIONS
+                                                  for name in _CSS_FUNCTION.findall(probe)):
+            changed = True
+            continue
+        kept.append(piece)
+    return "".join(kept), changed
 
 
 def _drop(el: html.HtmlElement, *, keep_content: bool) -> None:

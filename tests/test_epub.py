@@ -895,16 +895,29 @@ def test_each_store_has_its_own_file_name(tmp_path: Path) -> None:
 
 
 def test_metadata_ebooklib_cannot_write_stops_the_build(tmp_path: Path) -> None:
-    # ebooklib logs and drops a metadata field lxml refuses; the build must stop instead.
+    # book.toml's check refuses a control character first; the EPUB stage, handed one anyway,
+    # must stop too, where ebooklib would log and drop the field.
+    from dataclasses import replace
+
+    from publish.epub.edition import make_epub
+
     book = tiny_book(tmp_path, "# A\n\nText.\n")
     with (book / "book.toml").open("a", encoding="utf-8") as toml:
         toml.write('description = "A bell \\u0007 rings"\n')
     with pytest.raises(PublishError) as failure:
         build(book, tmp_path / "t.epub")
     [problem] = failure.value.diagnostics
+    assert problem.path.endswith("book.toml") and (problem.line, problem.code) == (6, "config-value")
+    assert "U+0007" in problem.message and "description" in problem.message
+    assert not (tmp_path / "t.epub").exists()
+    (book / "book.toml").write_text((book / "book.toml").read_text().replace("\\u0007", "bell"))
+    loaded, _ = load_book(book)
+    assert loaded is not None
+    with pytest.raises(PublishError) as failure:
+        make_epub(replace(loaded, config=replace(loaded.config, description="A bell \u0007 rings")))
+    [problem] = failure.value.diagnostics
     assert problem.path.endswith("book.toml") and (problem.line, problem.code) == (6, "epub-metadata")
     assert "description" in problem.message
-    assert not (tmp_path / "t.epub").exists()
 
 
 def test_a_missing_or_unusable_cover_points_at_book_toml(tmp_path: Path) -> None:

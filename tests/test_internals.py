@@ -194,6 +194,18 @@ def test_each_check_names_its_assumption_when_it_breaks(document: Any, monkeypat
     monkeypatch.setattr("publish.markdown_notes._Notes.setFootnote", lambda self, id, text: None)
     with pytest.raises(RuntimeError, match="setFootnote"):
         check_markdown_internals()
+    monkeypatch.undo()
+    # LinearInline: an internal of Python-Markdown's inline processor gone, and its output no
+    # longer Python-Markdown's (a pass that never looks at the text before a placeholder).
+    from markdown import treeprocessors
+
+    monkeypatch.delattr(treeprocessors.InlineProcessor, "_InlineProcessor__stashNode")
+    with pytest.raises(RuntimeError, match="__stashNode"):
+        check_markdown_internals()
+    monkeypatch.undo()
+    monkeypatch.setattr("publish.markdown_notes._Pass.rebuild", lambda self: None)
+    with pytest.raises(RuntimeError, match=r"LinearInline .* no longer gives Python-Markdown's output"):
+        check_markdown_internals()
 
 
 def test_weasyprint_lines(document: Any) -> None:

@@ -114,7 +114,8 @@ def characters_by_face(roots: Iterable[etree._Element], faces: Iterable[Face]) -
     found: dict[Face, set[str]] = {}
     for face, pieces in texts.items():
         used = set("".join(pieces))
-        found[face] = used | {case for ch in used for case in (ch.upper(), ch.lower())}
+        # A case may be more than one character ("ß".upper() is "SS"): each of them is kept.
+        found[face] = used | {one for ch in used for case in (ch.upper(), ch.lower()) for one in case}
     return found
 
 

@@ -14,21 +14,19 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
-from lxml import etree
-
+from publish.boundary import find_in_book
 from publish.cache import Cache
 from publish.config import CONFIG_NAME
-from publish.diagnostics import Diagnostic, display_path, error, warning
+from publish.diagnostics import Diagnostic, display_path, error
+from publish.images import clean_svg, sniff_media_type
 from publish.model import Book
 from publish.paths import styles_dir
 
-SVG = "http://www.w3.org/2000/svg"
 FONT_LICENCE = "OFL.txt"
 COVER_KIND = "cover"
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp",
               "image/svg+xml": ".svg"}
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
 @dataclass(frozen=True)
@@ -53,7 +51,10 @@ class Media:
 
 
 def collect_media(book: Book, cache: Cache | None = None) -> tuple[Media, list[Diagnostic]]:
-    """Read every image and the cover; errors (missing or unknown files) are collected, not raised."""
+    """Read every image and the cover; errors (missing or unknown files) are collected, not raised.
+    ``check`` has reported what an author must fix; what is judged again here (a file outside the
+    book, a file that is not an image) is judged so that no skipped check could put a file from
+    elsewhere into the EPUB."""
     problems: list[Diagnostic] = []
     images: list[Resource] = []
     paths: dict[str, str] = {}
@@ -64,23 +65,15 @@ def collect_media(book: Book, cache: Cache | None = None) -> tuple[Media, list[D
         for image in chapter.images:
             # (An image with no alt text is the check's warning, image-no-alt: ``render``.)
             all_alt = all_alt and bool(image.alt.strip())
-            if image.src in paths:
+            # EPUB 3 allows remote audio, video and fonts, never remote images (EPUBCheck RSC-006):
+            # the model prints their alt text, and check warned.
+            if image.src in paths or not image.src.strip() or urlsplit(image.src).scheme:
                 continue
-            if urlsplit(image.src).scheme:
-                # EPUB 3 allows remote audio, video and fonts, never remote images (EPUBCheck RSC-006).
-                problems.append(warning(shown, image.line, 0, "image-remote",
-                                        f"remote image '{image.src}' cannot be part of an EPUB; its alt text "
-                                        "is shown instead: download it into the book folder"))
-                continue
-            file = book.root / image.src
-            data, media_type, problem = read_image(file, shown, image.line)
+            data, media_type, problem = read_image(book.root, image.src, shown, image.line)
             if problem:
                 problems.append(problem)
                 continue
             name = _unique_name(PurePosixPath(image.src).stem, EXTENSIONS[media_type], used)
-            if media_type == "image/svg+xml":
-                data, found = clean_svg(data, shown, image.line, image.src)
-                problems += found
             images.append(Resource(f"images/{name}", media_type, data))
             paths[image.src] = f"images/{name}"
     cover, generated, problem = read_cover(book, cache)
@@ -91,15 +84,22 @@ def collect_media(book: Book, cache: Cache | None = None) -> tuple[Media, list[D
     return media, problems
 
 
-def read_image(file: Path, shown: str, line: int) -> tuple[bytes, str, Diagnostic | None]:
-    """The image's bytes and media type, or the error an author can fix."""
-    if not file.is_file():
-        return b"", "", error(shown, line, 0, "image-missing", f"image '{display_path(file)}' not found")
-    data = file.read_bytes()
+def read_image(root: Path, src: str, shown: str, line: int) -> tuple[bytes, str, Diagnostic | None]:
+    """The image's bytes (an SVG cleaned, ``images.clean_svg``) and media type, or the error an
+    author can fix; a file outside the book folder is never opened."""
+    found = find_in_book(root, src)
+    if found.outside:
+        return b"", "", error(shown, line, 0, "image-outside", f"image '{src}' is outside the book folder")
+    if found.path is None:
+        return b"", "", error(shown, line, 0, "image-missing", f"image '{display_path(root / src)}' not found")
+    data = found.path.read_bytes()
     media_type = sniff_media_type(data)
+    if media_type == "image/svg+xml":
+        cleaned = clean_svg(data)
+        data = cleaned.data if cleaned is not None else data
     if media_type is None:
         return b"", "", error(shown, line, 0, "image-format",
-                              f"'{display_path(file)}' is not a PNG, JPEG, GIF, WebP or SVG image "
+                              f"'{display_path(root / src)}' is not a PNG, JPEG, GIF, WebP or SVG image "
                               "(judged by its content, not its name)")
     return data, media_type, None
 
@@ -111,7 +111,7 @@ def read_cover(book: Book, cache: Cache | None = None) -> tuple[Resource, bool, 
     if config.cover:
         toml = book.root / CONFIG_NAME
         line = key_line(toml, "cover")
-        data, media_type, problem = read_image(book.root / config.cover, display_path(toml), line)
+        data, media_type, problem = read_image(book.root, config.cover, display_path(toml), line)
         if problem is None and media_type not in ("image/jpeg", "image/png"):
             problem = error(display_path(toml), line, 0, "cover-format",
                             f"cover '{config.cover}' must be a JPEG or PNG image for e-book stores")
@@ -136,48 +136,6 @@ def read_cover(book: Book, cache: Cache | None = None) -> tuple[Resource, bool, 
 
 def font_licence() -> str:
     return (styles_dir() / "fonts" / FONT_LICENCE).read_text(encoding="utf-8")
-
-
-def sniff_media_type(data: bytes) -> str | None:
-    """The media type the file's first bytes declare; None for anything an EPUB may not hold."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    try:
-        root = etree.fromstring(data, _PARSER)
-    except etree.XMLSyntaxError:
-        return None
-    return "image/svg+xml" if root.tag == f"{{{SVG}}}svg" else None
-
-
-def clean_svg(data: bytes, shown: str, line: int, src: str) -> tuple[bytes, list[Diagnostic]]:
-    """The SVG without scripts, event handlers or remote references, which EPUB content may not use."""
-    root = etree.fromstring(data, _PARSER)
-    removed: list[str] = []
-    for el in list(root.iter()):
-        if not isinstance(el.tag, str):
-            continue
-        if etree.QName(el).localname in {"script", "foreignObject"}:
-            removed.append(f"<{etree.QName(el).localname}>")
-            el.getparent().remove(el)
-            continue
-        for name in list(el.attrib):
-            local = etree.QName(name).localname
-            value = el.attrib[name].strip().lower()
-            # data: URLs stay inside the file; any other scheme would fetch from outside the book.
-            if local.lower().startswith("on") or (local == "href" and urlsplit(value).scheme not in ("", "data")):
-                removed.append(f"{local} attribute")
-                del el.attrib[name]
-    problems = [warning(shown, line, 0, "unsafe-svg", f"{what} removed from '{src}': EPUB images may not "
-                        "run scripts or fetch remote files") for what in dict.fromkeys(removed)]
-    if not removed:
-        return data, problems
-    return etree.tostring(root, encoding="utf-8", xml_declaration=True), problems
 
 
 def _unique_name(stem: str, extension: str, used: set[str]) -> str:

@@ -73,8 +73,10 @@ def zip_entries(entries: list[tuple[str, bytes]], when: ZipTime) -> bytes:
 
 
 def zip_time(modified: datetime) -> ZipTime:
-    """The one timestamp of every entry: the book's date (zip cannot store a date before 1980)."""
-    return max((modified.year, modified.month, modified.day, 0, 0, 0), (1980, 1, 1, 0, 0, 0))
+    """The one timestamp of every entry: the book's date, within the years zip can store (its
+    field counts years from 1980 in seven bits: 1980 to 2107)."""
+    day = (modified.year, modified.month, modified.day, 0, 0, 0)
+    return min(max(day, (1980, 1, 1, 0, 0, 0)), (2107, 12, 31, 0, 0, 0))
 
 
 def _info(name: str, when: ZipTime, compression: int) -> zipfile.ZipInfo:

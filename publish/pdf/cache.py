@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import url2pathname
 
+from publish.boundary import read_in_book
 from publish.cache import Cache
 from publish.diagnostics import Diagnostic, Severity
 from publish.pdf.adjustments import fit_from_json, fit_to_json
@@ -41,19 +42,18 @@ def layout_key(cache: Cache, job: PartJob, styles_digest: str) -> str:
 
 
 def referenced_files(job: PartJob) -> str:
-    """Digest of every local file the part's HTML points at (a changed image changes the layout)."""
+    """Digest of every local file the part's HTML points at (a changed image changes the layout).
+    Only files the layout may read count (``boundary``): a link to ``file:///dev/zero`` is not
+    read, here or by the fetcher."""
     digest = hashlib.sha256()
     for reference in sorted(set(_REFERENCE.findall(job.html))):
         url = urljoin(job.base_url, reference)
         parts = urlsplit(url)
         if parts.scheme != "file":
             continue
-        path = Path(url2pathname(unquote(parts.path)))
+        data = read_in_book(job.roots, Path(url2pathname(unquote(parts.path))))
         digest.update(reference.encode())
-        try:
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-        except OSError:
-            digest.update(b"absent")
+        digest.update(hashlib.sha256(data).digest() if data is not None else b"absent")
     return digest.hexdigest()
 
 

@@ -41,6 +41,12 @@ STYLESHEET = "print.css"
 MAX_PROOF_PROCESSES = 4
 LONG_PART = 24
 """Pages from which a part's layout leaves enough garbage to be worth collecting at once."""
+STOPPED_DEADLINE = 10.0
+"""Seconds a layout process may stay stopped (SIGSTOP, a debugger) while the build waits for it:
+then the build ends with an error naming the part it was laying out, instead of waiting forever.
+A build stopped as a whole (Ctrl-Z) is not affected: this process is stopped with it."""
+POLL = 0.5
+"""Seconds between looks at the processes while waiting for a layout."""
 
 
 @contextmanager
@@ -82,11 +88,18 @@ class Engine:
         self._workers = {self._first.pid or 0}
         self._sent = 0
         self._received: dict[int, tuple[str, object]] = {}
+        self._names: dict[int, str] = {}
+        """Ticket → the part's name, for messages."""
+        self._holders: dict[int, int] = {}
+        """Ticket → the process laying it out (once a process has taken it)."""
+        self._stopped: dict[int, float] = {}
+        """Process → when it was first seen stopped (and not running since)."""
 
     def submit(self, job: PartJob) -> int:
         """Send a job to whichever process is free; its ticket for ``result``."""
         ticket = self._sent
         self._sent += 1
+        self._names[ticket] = job.name
         self._channel.tasks.put((ticket, job))
         return ticket
 
@@ -95,13 +108,14 @@ class Engine:
         among those already done); its ticket, layout and the CPU seconds its layout took."""
         while not any(ticket in self._received for ticket in tickets):
             try:
-                ticket_in, kind, value = self._channel.results.get(timeout=0.5)
+                ticket_in, kind, value = self._channel.results.get(timeout=POLL)
             except queue.Empty:
-                if not all(_running(pid) for pid in self._workers):
-                    raise EngineError("a layout process stopped unexpectedly (out of memory?)") from None
+                self._look_at_processes(tickets)
                 continue
             if kind == "started":
                 self._workers.add(int(str(value)))
+            elif kind == "taken":
+                self._holders[ticket_in] = int(str(value))
             else:
                 self._received[ticket_in] = (kind, value)
         ticket = min(ticket for ticket in tickets if ticket in self._received)
@@ -110,14 +124,41 @@ class Engine:
             raise EngineError(str(value))
         return ticket, value[0], float(value[1])
 
+    def _look_at_processes(self, tickets: Collection[int]) -> None:
+        """Raise ``EngineError`` for a process that died, or that has been stopped for
+        ``STOPPED_DEADLINE`` seconds, naming the parts it leaves undone."""
+        now = time.monotonic()
+        for pid in self._workers:
+            state = _state(pid)
+            if state in ("Z", "X", ""):
+                raise EngineError(f"a layout process stopped unexpectedly (out of memory?) while laying out "
+                                  f"{self._waiting_for(pid, tickets)}")
+            if state not in ("T", "t"):
+                self._stopped.pop(pid, None)
+                continue
+            since = self._stopped.setdefault(pid, now)
+            if now - since >= STOPPED_DEADLINE:
+                raise EngineError(f"the layout process {pid} laying out {self._waiting_for(pid, tickets)} has been "
+                                  f"stopped (SIGSTOP) for {STOPPED_DEADLINE:g} s; the build gives up rather than wait "
+                                  "for it: run it again")
+
+    def _waiting_for(self, pid: int, tickets: Collection[int]) -> str:
+        held = [self._names[t] for t in tickets if self._holders.get(t) == pid and t not in self._received]
+        waiting = [self._names[t] for t in tickets if t not in self._received]
+        return ", ".join(held) if held else "nothing yet (" + ", ".join(waiting) + " waiting)"
+
     def close(self) -> None:
-        """Stop the processes: at once if they are still busy."""
+        """Stop the processes: at once if they are still busy, or stopped (SIGKILL reaches a
+        stopped process, where SIGTERM would wait for it to be continued)."""
         for _ in range(self.processes):
             self._channel.tasks.put(None)
         self._first.join(timeout=1)
         if self._first.is_alive():
-            self._first.terminate()
+            self._first.kill()
             self._first.join()
+        for pid in self._workers - {self._first.pid or 0}:
+            with suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
         self._channel.tasks.cancel_join_thread()
         self._channel.tasks.close()
         self._channel.results.close()
@@ -134,6 +175,7 @@ class Channel:
         """Lay out jobs until told to stop (None)."""
         while (task := self.tasks.get()) is not None:
             ticket, job = task
+            self.results.put((ticket, "taken", os.getpid()))
             try:
                 layout, cpu = lay_out_timed(job)
                 message: tuple[int, str, object] = (ticket, "done", (layout, cpu))
@@ -174,9 +216,10 @@ def _give_back_memory() -> None:
 
 def _end_with_parent() -> None:
     """Have Linux stop this process when the one that started it ends, however it ends: the
-    processes the first one forks are not the build's children, and nothing else would."""
+    processes the first one forks are not the build's children, and nothing else would. SIGKILL,
+    which also ends a process that is itself stopped; a layout process holds nothing to clean up."""
     with suppress(OSError, AttributeError):
-        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _leave_interrupt_to_parent() -> None:
@@ -186,17 +229,18 @@ def _leave_interrupt_to_parent() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _running(pid: int) -> bool:
-    """Whether a process is alive (a zombie is not: the first process reaps the ones it forked)."""
+def _state(pid: int) -> str:
+    """A process's state letter (R, S, D; T stopped; Z a zombie, which the first process reaps
+    for the ones it forked); empty when it is gone. Without /proc: R if it exists."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except OSError:
+            return stat.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
         try:
             os.kill(pid, 0)
         except OSError:
-            return False
-        return True
+            return ""
+        return "R"
 
 
 def engine_size(wanted: int | None, parts: int | None = None) -> int:

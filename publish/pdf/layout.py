@@ -31,7 +31,9 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from publish.boundary import read_in_book
 from publish.diagnostics import Diagnostic, error, warning
+from publish.images import clean_svg, sniff_media_type
 from publish.pdf.adjustments import Fit
 from publish.pdf.fit import Fitted, fit_part
 
@@ -52,10 +54,13 @@ from publish.pdf.weasyprint_text import read_lines
 
 
 class RefusingFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no type hints
-    """Serves files under the given folders and ``data:`` URLs; refuses files elsewhere and networks.
+    """Serves regular files under the given folders and ``data:`` URLs; refuses files elsewhere
+    (every symbolic link and ``..`` followed first, by ``boundary``), devices and pipes, and
+    networks. An SVG is served as ``images.clean_svg`` leaves it, as the EPUB packages it.
 
     WeasyPrint's own fetcher reads any ``file://`` path and any http(s) URL in the HTML: a link
-    marked as an attachment could embed ``/etc/passwd`` in the book.
+    marked as an attachment could embed ``/etc/passwd`` in the book. ``check`` refuses such paths
+    before a build starts; this refuses them again, should any reach the layout.
     """
 
     def __init__(self, roots: tuple[Path, ...]) -> None:
@@ -68,10 +73,14 @@ class RefusingFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no 
         if parts.scheme == "data":
             return super().fetch(url, headers)
         if parts.scheme == "file" and parts.netloc in ("", "localhost"):
-            path = Path(url2pathname(unquote(parts.path))).resolve()
-            if any(path.is_relative_to(root) for root in self.roots) and path.is_file():
+            path = Path(url2pathname(unquote(parts.path)))
+            data = read_in_book(self.roots, path)
+            if data is not None:
                 kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
+                if sniff_media_type(data) == "image/svg+xml":
+                    cleaned = clean_svg(data)
+                    data, kind = (cleaned.data if cleaned else data), "image/svg+xml"
+                return URLFetcherResponse(url, data, {"Content-Type": kind})
         self.refused.append(url)
         raise ValueError(f"publish refuses to read {url}: only files in the book folder may be used")
 
