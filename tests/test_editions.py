@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
 import re
 import shutil
-import subprocess
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +24,7 @@ from pathlib import Path
 
 import jinja2
 import pytest
-from conftest import require
+from conftest import require, run_ace
 from lxml import etree
 from oracle import comparable, pdf_lines
 from pypdf import PdfReader
@@ -303,26 +301,6 @@ def test_the_paginated_epub_passes_epubcheck_and_ace(default_build: Built, tmp_p
     report = run_ace(str(ace), default_build.epub, tmp_path)
     assert [x["earl:test"]["dct:title"] for a in report.get("assertions", []) for x in a.get("assertions", [])] == []
     assert report["a11y-metadata"]["missing"] == [] and report["earl:result"]["earl:outcome"] == "pass"
-
-
-def run_ace(ace: str, epub: Path, where: Path) -> dict[str, object]:
-    env = dict(os.environ)
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium and "PUPPETEER_EXECUTABLE_PATH" not in env:
-        # Chromium refuses to start as root without --no-sandbox, which Ace does not pass.
-        wrapper = where / "chromium"
-        wrapper.write_text(f'#!/bin/sh\nexec {chromium} --no-sandbox --disable-dev-shm-usage "$@"\n')
-        wrapper.chmod(0o755)
-        env["PUPPETEER_EXECUTABLE_PATH"] = str(wrapper)
-    report = where / "ace"
-    for _attempt in range(2):  # a Chromium that fails to start leaves no report: once more
-        done = subprocess.run([ace, "-f", "-s", "-o", str(report), str(epub)], env=env, capture_output=True,
-                              text=True, timeout=600, check=False)
-        if (report / "report.json").is_file():
-            break
-    assert (report / "report.json").is_file(), done.stderr[-2000:]
-    found: dict[str, object] = json.loads((report / "report.json").read_text(encoding="utf-8"))
-    return found
 
 
 # ---- The editions compared, on books with a template broken on purpose (slow) -----------------

@@ -8,7 +8,6 @@ or skip those tests with ``-k epubcheck``.
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
 import shutil
@@ -20,10 +19,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import require
+from conftest import require, run_ace
 from fontTools.ttLib import TTFont
 from lxml import etree
 from lxml import html as lxml_html
@@ -790,24 +790,7 @@ def test_ace_finds_no_accessibility_violations(epubs: dict[str, Epub], name: str
     require(ACE, "Ace by DAISY (npm install -g @daisy/ace-cli, or set ACE_CLI)")
     if name not in epubs:
         pytest.skip("the default book (manuscript/) is not written yet")
-    env = dict(os.environ)
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium and "PUPPETEER_EXECUTABLE_PATH" not in env:
-        # Chromium refuses to start as root without --no-sandbox, which Ace does not pass.
-        wrapper = tmp_path / "chromium"
-        wrapper.write_text(f'#!/bin/sh\nexec {chromium} --no-sandbox --disable-dev-shm-usage "$@"\n')
-        wrapper.chmod(0o755)
-        env["PUPPETEER_EXECUTABLE_PATH"] = str(wrapper)
-    report = tmp_path / "ace"
-    # Ace drives a headless Chromium, which now and then fails to start on a loaded machine: Ace
-    # then exits without a report. Such a start is tried once more; a report is always judged.
-    for _attempt in range(2):
-        done = subprocess.run([str(ACE), "-f", "-s", "-o", str(report), str(epubs[name].path)], env=env,
-                              capture_output=True, text=True, timeout=600)
-        if (report / "report.json").is_file():
-            break
-    assert (report / "report.json").is_file(), done.stderr[-2000:] + done.stdout[-2000:]
-    results = json.loads((report / "report.json").read_text(encoding="utf-8"))
+    results: Any = run_ace(str(ACE), epubs[name].path, tmp_path)
     violations = [(a["earl:testSubject"]["url"], x["earl:test"]["dct:title"])
                   for a in results.get("assertions", []) for x in a.get("assertions", [])]
     assert violations == []
